@@ -1,0 +1,1 @@
+"""Baton: the Slack app Build-Operate-Transfer teams run on."""

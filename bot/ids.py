@@ -1,0 +1,44 @@
+"""Action, callback and block ids, shared by the message builders and the listeners."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EscalationAction(StrEnum):
+    ACKNOWLEDGE = "escalation_acknowledge"
+    RESOLVE = "escalation_resolve"
+
+
+class EscalationView(StrEnum):
+    CREATE = "escalation_create"
+    RESOLVE = "escalation_resolve_note"
+
+
+class EscalationBlock(StrEnum):
+    TITLE = "escalation_title"
+    SEVERITY = "escalation_severity"
+    OWNER = "escalation_owner"
+    DESCRIPTION = "escalation_description"
+    LINK = "escalation_link"
+    NOTE = "escalation_note"
+
+
+class BlockerAction(StrEnum):
+    RESOLVE = "blocker_resolve"
+
+
+class BlockerView(StrEnum):
+    CREATE = "blocker_create"
+    RESOLVE = "blocker_resolve_note"
+
+
+class BlockerBlock(StrEnum):
+    TEXT = "blocker_text"
+    WAITS_ON_USERS = "blocker_waits_on_users"
+    WAITS_ON_CHANNELS = "blocker_waits_on_channels"
+    NOTE = "blocker_note"
+
+
+# The value every input block in a Baton modal uses for its single element.
+INPUT = "value"

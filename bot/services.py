@@ -1,0 +1,67 @@
+"""What listeners and jobs share: settings, the database, the Slack client, the clock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Background:
+    """Work done after Slack has its answer: posting, DMs, message updates."""
+
+    def __init__(self, max_workers: int = 4) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="baton-bg")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` soon; its failure is logged with the traceback, never raised to the caller."""
+        with self._idle:
+            self._pending += 1
+        return self._executor.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("background work %s failed", getattr(fn, "__name__", fn))
+            return None
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no work is pending (tests, shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+@dataclass
+class Services:
+    """Everything a listener or a job needs, built once per process."""
+
+    settings: Settings
+    db: Database
+    client: WebClient
+    now: Callable[[], datetime] = utc_now
+    background: Background = field(default_factory=Background)

@@ -1,0 +1,97 @@
+"""Blocker rows and the queries over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Blocker, BlockerWait
+
+OPEN = "open"
+RESOLVED = "resolved"
+
+
+def create_blocker(
+    session: Session,
+    *,
+    team_id: str,
+    text: str,
+    reporter_id: str,
+    source_channel_id: str,
+    now: datetime,
+    waits_on_users: Iterable[str] = (),
+    waits_on_channels: Iterable[str] = (),
+) -> Blocker:
+    """Add an open blocker, with whom it waits on, and give it its number."""
+    blocker = Blocker(
+        team_id=team_id,
+        text=text,
+        status=OPEN,
+        reporter_id=reporter_id,
+        source_channel_id=source_channel_id,
+        created_at=now,
+    )
+    blocker.waits_on = [
+        BlockerWait(kind="user", target_id=user) for user in dict.fromkeys(waits_on_users)
+    ] + [
+        BlockerWait(kind="channel", target_id=channel)
+        for channel in dict.fromkeys(waits_on_channels)
+    ]
+    session.add(blocker)
+    session.flush()
+    return blocker
+
+
+def get_blocker(session: Session, blocker_id: int) -> Blocker | None:
+    return session.get(Blocker, blocker_id)
+
+
+def set_posted(session: Session, blocker_id: int, *, channel_id: str, message_ts: str) -> None:
+    """Remember where the blocker's message is, to edit it in place later."""
+    session.execute(
+        update(Blocker)
+        .where(Blocker.id == blocker_id)
+        .values(channel_id=channel_id, message_ts=message_ts)
+    )
+
+
+def resolve(
+    session: Session, blocker_id: int, *, user_id: str, note: str | None, now: datetime
+) -> bool:
+    """Open → resolved; False if it was resolved already (a second click changes nothing)."""
+    result = session.execute(
+        update(Blocker)
+        .where(Blocker.id == blocker_id, Blocker.status == OPEN)
+        .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def open_blockers(session: Session) -> Sequence[Blocker]:
+    """Every open blocker, oldest first."""
+    query = select(Blocker).where(Blocker.status == OPEN)
+    return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
+
+
+def open_in_channel(session: Session, channel_id: str) -> Sequence[Blocker]:
+    """Open blockers raised in, or posted to, a channel, oldest first."""
+    query = select(Blocker).where(
+        Blocker.status == OPEN,
+        or_(Blocker.source_channel_id == channel_id, Blocker.channel_id == channel_id),
+    )
+    return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
+
+
+def open_for_user(session: Session, user_id: str) -> Sequence[Blocker]:
+    """Open blockers the user raised or that wait on the user, oldest first."""
+    waiting_on_user = select(BlockerWait.blocker_id).where(
+        BlockerWait.kind == "user", BlockerWait.target_id == user_id
+    )
+    query = select(Blocker).where(
+        Blocker.status == OPEN,
+        or_(Blocker.reporter_id == user_id, Blocker.id.in_(waiting_on_user)),
+    )
+    return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()

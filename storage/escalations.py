@@ -1,0 +1,113 @@
+"""Escalation rows and the queries over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Escalation
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+
+
+def create_escalation(
+    session: Session,
+    *,
+    team_id: str,
+    title: str,
+    severity: int,
+    reporter_id: str,
+    owner_id: str | None,
+    source_channel_id: str,
+    now: datetime,
+    description: str | None = None,
+    link: str | None = None,
+) -> Escalation:
+    """Add an open escalation and give it its number."""
+    escalation = Escalation(
+        team_id=team_id,
+        title=title,
+        description=description,
+        link=link,
+        severity=severity,
+        status=OPEN,
+        reporter_id=reporter_id,
+        owner_id=owner_id,
+        assignee_id=owner_id,
+        level=0,
+        source_channel_id=source_channel_id,
+        created_at=now,
+    )
+    session.add(escalation)
+    session.flush()
+    return escalation
+
+
+def get_escalation(session: Session, escalation_id: int) -> Escalation | None:
+    return session.get(Escalation, escalation_id)
+
+
+def set_posted(session: Session, escalation_id: int, *, channel_id: str, message_ts: str) -> None:
+    """Remember where the escalation's message is, to edit it in place later."""
+    session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id)
+        .values(channel_id=channel_id, message_ts=message_ts)
+    )
+
+
+def acknowledge(session: Session, escalation_id: int, *, user_id: str, now: datetime) -> bool:
+    """Open → acknowledged; False if it was not open (a second click changes nothing)."""
+    result = session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.status == OPEN)
+        .values(status=ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def resolve(
+    session: Session, escalation_id: int, *, user_id: str, note: str | None, now: datetime
+) -> bool:
+    """Open or acknowledged → resolved; False if it was resolved already."""
+    result = session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.status != RESOLVED)
+        .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def move_to_level(
+    session: Session, escalation_id: int, *, from_level: int, level: int, assignee_id: str
+) -> bool:
+    """Hand an unacknowledged escalation to the next level; False if anything moved meanwhile."""
+    result = session.execute(
+        update(Escalation)
+        .where(
+            Escalation.id == escalation_id,
+            Escalation.status == OPEN,
+            Escalation.level == from_level,
+        )
+        .values(level=level, assignee_id=assignee_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def open_escalations(session: Session, *, team_id: str | None = None) -> Sequence[Escalation]:
+    """Escalations not resolved, oldest first."""
+    query = select(Escalation).where(Escalation.status != RESOLVED)
+    if team_id is not None:
+        query = query.where(Escalation.team_id == team_id)
+    return session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
+
+
+def unacknowledged(session: Session) -> Sequence[Escalation]:
+    """Open escalations nobody has acknowledged, oldest first."""
+    query = select(Escalation).where(Escalation.status == OPEN)
+    return session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
