@@ -27,7 +27,6 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
 
     services = services or build_services(settings)
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=services.client,
         # Answer Slack when the listener returns: listeners ack() first and hand slow work to

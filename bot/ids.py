@@ -22,6 +22,7 @@ class EscalationBlock(StrEnum):
     DESCRIPTION = "escalation_description"
     LINK = "escalation_link"
     NOTE = "escalation_note"
+    ACTIONS = "escalation_actions"
 
 
 class BlockerAction(StrEnum):
@@ -38,6 +39,7 @@ class BlockerBlock(StrEnum):
     WAITS_ON_USERS = "blocker_waits_on_users"
     WAITS_ON_CHANNELS = "blocker_waits_on_channels"
     NOTE = "blocker_note"
+    ACTIONS = "blocker_actions"
 
 
 # The value every input block in a Baton modal uses for its single element.

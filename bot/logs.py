@@ -12,3 +12,4 @@ def configure_logging(level: str = "INFO") -> None:
     )
     # slack_sdk logs request bodies at DEBUG, and those can carry tokens.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,164 @@
+"""The `baton` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+from bot.logs import configure_logging
+
+log = logging.getLogger("baton")
+
+
+class CommandError(Exception):
+    """Stops the command with one line for the user and exit status 2."""
+
+
+def _settings(require_slack: bool) -> Settings:
+    try:
+        return load_settings(require_slack=require_slack)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Create a fresh SQLite file by migrating it; refuse a PostgreSQL with migrations pending."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import migrate
+    from storage.db import create_db_engine, is_sqlite
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        if migrate.is_up_to_date(engine):
+            return
+        if is_sqlite(settings.database_url):
+            migrate.upgrade(engine)
+            log.info("database migrated to %s", migrate.head_revision())
+            return
+        raise CommandError(
+            "DATABASE_URL: migrations are pending on this database; run `baton db upgrade` first"
+        )
+    except SQLAlchemyError as exc:
+        raise CommandError(f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})")
+    finally:
+        # Nothing opened here may be inherited by gunicorn's forked workers.
+        engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=True)
+    configure_logging(settings.log_level)
+    _prepare_database(settings)
+    if args.socket_mode:
+        if not settings.slack_app_token:
+            raise CommandError("SLACK_APP_TOKEN: required for --socket-mode (an xapp-… token)")
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.app import build_app
+
+        SocketModeHandler(build_app(settings), settings.slack_app_token).start()
+        return
+    from bot.web import serve
+
+    serve(settings, workers=args.workers, port=args.port)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=True)
+    configure_logging(settings.log_level)
+    _prepare_database(settings)
+    from bot.app import build_services
+    from bot.scheduler import run_clock, run_jobs
+
+    services = build_services(settings)
+    if args.once:
+        run_jobs(services)
+        services.background.wait_idle()
+        return
+    run_clock(services)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_level)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import migrate
+    from storage.db import create_db_engine
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine, args.revision)
+    except SQLAlchemyError as exc:
+        raise CommandError(f"DATABASE_URL: migration failed ({exc.__class__.__name__}: {exc})")
+    finally:
+        engine.dispose()
+    print(f"database at revision {migrate.head_revision()}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_level)
+    _prepare_database(settings)
+    from bot.export import export_tables
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        written = export_tables(db, Path(args.out))
+    finally:
+        db.dispose()
+    for path, rows in written:
+        print(f"{path}  ({rows} rows)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="baton", description="Baton: the Slack app Build-Operate-Transfer teams run on."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve Slack over HTTP (gunicorn) or Socket Mode")
+    serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: $WEB_CONCURRENCY or 2)"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    scheduler = commands.add_parser("scheduler", help="the clock: reminders and scheduled work")
+    scheduler.add_argument("--once", action="store_true", help="run every job once and exit")
+    scheduler.set_defaults(func=cmd_scheduler)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    export = commands.add_parser("export", help="write one CSV per table a user owns")
+    export.add_argument("--out", required=True, help="directory to write the CSV files to")
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CommandError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

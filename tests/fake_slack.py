@@ -1,0 +1,292 @@
+"""A fake Slack Web API on 127.0.0.1: Slack-shaped answers, every call recorded, failures on demand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+BOT_USER_ID = "UBATON"
+BOT_ID = "BBATON"
+TEAM_ID = "T0BATON"
+
+# Form fields slack_sdk sends JSON-encoded.
+_JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class _Failure:
+    error: str | None = None
+    status: int | None = None
+    retry_after: int | None = None
+    drop: bool = False
+    times: int = 1
+
+
+@dataclass
+class FakeSlack:
+    """Start it, point SLACK_API_URL at `.url`, then read `.calls`."""
+
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        """The SLACK_API_URL for Baton."""
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        """A response_url whose posts are recorded as method `response_url`."""
+        return f"{self.base}/respond/{name}"
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
+        tz: str = "America/New_York",
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name or user_id.lower(),
+            "real_name": name or user_id.title(),
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "tz": tz,
+            "profile": {"display_name": name or user_id.lower()},
+        }
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        drop: bool = False,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` with an API error, an HTTP status or a drop."""
+        with self._lock:
+            self._failures.setdefault(method, []).append(
+                _Failure(error, status, retry_after, drop, times)
+            )
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._failures.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `method` was called `count` times; return its calls."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"{method} called {len(self.calls_to(method))} times, not {count}")
+
+    # -- serving -------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        args = _parse_args(parts.query, raw, request.headers.get("Content-Type") or "")
+
+        if parts.path.startswith("/respond/"):
+            self._record("response_url", args, None)
+            _send(request, 200, "ok", "text/plain")
+            return
+        if parts.path.startswith("/upload/"):
+            self._record("file_upload", {"bytes": len(raw), "name": parts.path}, None)
+            _send(request, 200, "OK - " + str(len(raw)), "text/plain")
+            return
+
+        method = parts.path.removeprefix("/api/")
+        auth = request.headers.get("Authorization") or ""
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        self._record(method, args, token)
+
+        failure = self._next_failure(method)
+        if failure is not None:
+            if failure.drop:
+                # Close the socket without a word, as a dropped connection would.
+                request.close_connection = True
+                request.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if failure.status == 429:
+                headers = {"Retry-After": str(failure.retry_after or 1)}
+                body = {"ok": False, "error": "ratelimited"}
+                _send(request, 429, json.dumps(body), "application/json", headers)
+                return
+            if failure.status is not None:
+                _send(request, failure.status, "server error", "text/plain")
+                return
+            _send(request, 200, json.dumps({"ok": False, "error": failure.error}))
+            return
+
+        _send(request, 200, json.dumps(self._answer(method, args, token)))
+
+    def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+
+    def _next_failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            if not queue:
+                return None
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.pop(0)
+            return failure
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method in self.answers:
+            return self.answers[method]
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://acme.slack.com/",
+                "team": "Acme",
+                "user": "baton",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            ts = self._next_ts()
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
+            message.update({k: args[k] for k in ("text", "blocks", "thread_ts") if k in args})
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": ""}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = dict(args.get("view") or {})
+            view.setdefault("id", "V" + self._next_ts().replace(".", ""))
+            return {"ok": True, "view": view}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user", "")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + self._next_ts().replace(".", "")
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files") or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def _parse_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
+    args: dict[str, Any] = dict(parse_qsl(query))
+    if raw and content_type.startswith("application/json"):
+        args.update(json.loads(raw))
+    elif raw and content_type.startswith("application/x-www-form-urlencoded"):
+        args.update(parse_qsl(raw.decode()))
+    for name in _JSON_FIELDS:
+        value = args.get(name)
+        if isinstance(value, str):
+            try:
+                args[name] = json.loads(value)
+            except ValueError:
+                pass
+    return args
+
+
+def _send(
+    request: BaseHTTPRequestHandler,
+    status: int,
+    body: str,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
+    data = body.encode()
+    request.send_response(status)
+    request.send_header("Content-Type", content_type)
+    request.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        request.send_header(name, value)
+    request.end_headers()
+    request.wfile.write(data)
