@@ -86,9 +86,8 @@ def _workdays(raw: str) -> frozenset[int]:
         if "-" in part:
             first, last = part.split("-", 1)
             a, b = _DAY_NAMES.index(first[:3]), _DAY_NAMES.index(last[:3])
-            if b < a:
-                raise ValueError(raw)
-            days.update(range(a, b + 1))
+            # A range may wrap past Sunday, as sun-thu does.
+            days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         else:
             days.add(_DAY_NAMES.index(part[:3]))
     if not days:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import CursorResult, Table
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,5 +19,6 @@ def insert_once(session: Session, table: Table, values: Mapping[str, Any]) -> bo
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two databases above are supported
         raise NotImplementedError(dialect)
-    result: CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]
-    return result.rowcount == 1
+    # RETURNING, not rowcount: an ORM session's INSERT does not report rowcount on psycopg.
+    returned = session.execute(statement.returning(*table.primary_key.columns)).first()
+    return returned is not None

@@ -1,0 +1,150 @@
+"""The `baton` command as an operator runs it: clear one-line refusals, a real gunicorn server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from storage import escalations
+from storage.db import Database
+from tests.fake_slack import FakeSlack
+from tests.signing import signed_headers
+
+BATON = Path(sys.executable).parent / "baton"
+ENV = {"SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_SIGNING_SECRET": "cli-secret"}
+
+
+def run_baton(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    base.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [str(BATON), *args], env=base | env, cwd=cwd, capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "baton: SLACK_BOT_TOKEN: required"),
+        ({**ENV, "BATON_TIMEZONE": "Nowhere/City"}, "baton: BATON_TIMEZONE: expected an IANA"),
+        ({**ENV, "BATON_SEV2_TIMEOUT": "thirty"}, "baton: BATON_SEV2_TIMEOUT: expected a duration"),
+    ],
+)
+def test_serve_stops_with_one_line_naming_the_variable(
+    env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    result = run_baton("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_postgresql_database_with_pending_migrations(tmp_path: Path) -> None:
+    from tests.conftest import PG_URL, _postgres_problem
+
+    problem = _postgres_problem()
+    if problem is not None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
+    from sqlalchemy import create_engine, text
+
+    schema = f"baton_cli_{os.getpid()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        result = run_baton("serve", env={**ENV, "DATABASE_URL": url}, cwd=tmp_path)
+        assert result.returncode == 2
+        assert "migrations are pending" in result.stderr
+        assert "run `baton db upgrade`" in result.stderr
+        upgraded = run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+        assert upgraded.returncode == 0, upgraded.stderr
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    port = free_port()
+    env = {**ENV, "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db",
+           "SLACK_API_URL": fake_slack.url, "PORT": str(port), "WEB_CONCURRENCY": "2"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    server = subprocess.Popen(
+        [str(BATON), "serve"], env=base | env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(f"{url}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "baton serve did not start"
+                time.sleep(0.1)
+        assert health.status_code == 200
+        assert (tmp_path / "fresh.db").exists()
+
+        body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
+        headers = {"Content-Type": "application/json", **signed_headers("cli-secret", body)}
+        answer = requests.post(f"{url}/slack/events", data=body, headers=headers, timeout=5)
+        assert answer.status_code == 200
+        assert answer.json() == {"challenge": "c-123"}
+
+        forged = {"Content-Type": "application/json", **signed_headers("wrong", body)}
+        refused = requests.post(f"{url}/slack/events", data=body, headers=forged, timeout=5)
+        assert refused.status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/export.db"
+    assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    db = Database(url)
+    from datetime import UTC, datetime
+
+    with db.unit_of_work() as session:
+        escalations.create_escalation(
+            session, team_id="T1", title="Payments, \"EU\" down", severity=1,
+            reporter_id="UREPORTER", owner_id="UOWNER", source_channel_id="CGENERAL",
+            now=datetime(2026, 11, 23, 14, 0, tzinfo=UTC),
+        )
+    db.dispose()
+    result = run_baton("export", "--out", str(tmp_path / "out"), env={"DATABASE_URL": url},
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["blocker_waits.csv", "blockers.csv", "escalations.csv"]
+    import csv
+
+    with (tmp_path / "out" / "escalations.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    assert rows[0]["title"] == 'Payments, "EU" down'
+    assert rows[0]["created_at"] == "2026-11-23T14:00:00+00:00"
+    with (tmp_path / "out" / "blockers.csv").open() as handle:
+        assert handle.readline().startswith("id,team_id,text,status")
