@@ -118,6 +118,30 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(f"{path}  ({rows} rows)")
 
 
+def cmd_kpi(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_level)
+    _prepare_database(settings)
+    import json
+
+    from bot.app import build_services
+    from bot.blocks.kpi import build_kpi_text
+    from bot.errors import BatonError
+    from bot.kpi.answers import answer
+
+    services = build_services(settings)
+    try:
+        figures = answer(services, args.subject, days=args.days, channel=args.channel)
+    except BatonError as exc:
+        raise CommandError(exc.user_message) from exc
+    finally:
+        services.db.dispose()
+    if args.json:
+        print(json.dumps(figures, indent=2, sort_keys=False))
+    else:
+        print(build_kpi_text(args.subject, figures, days=args.days, channel_id=args.channel))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baton", description="Baton: the Slack app Build-Operate-Transfer teams run on."
@@ -142,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(func=cmd_db_upgrade)
 
+    from bot.kpi.answers import SUBJECTS
+
+    kpi = commands.add_parser("kpi", help="print a KPI answer, as /kpi gives it")
+    kpi.add_argument("subject", nargs="?", default="summary", choices=SUBJECTS)
+    kpi.add_argument("--days", type=int, default=7, help="the N×24 hours before now (default 7)")
+    kpi.add_argument("--channel", default=None, help="only what was raised in this channel id")
+    kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    kpi.set_defaults(func=cmd_kpi)
+
     export = commands.add_parser("export", help="write one CSV per table a user owns")
     export.add_argument("--out", required=True, help="directory to write the CSV files to")
     export.set_defaults(func=cmd_export)
@@ -157,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) left; not an error of ours.
+        sys.stderr.close()
+        return 0
     return 0
 
 

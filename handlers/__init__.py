@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import blockers, errors, escalations, events
+from handlers import blockers, errors, escalations, events, kpi
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     events.register(app, services)
     escalations.register(app, services)
     blockers.register(app, services)
+    kpi.register(app, services)

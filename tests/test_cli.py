@@ -148,3 +148,34 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     assert rows[0]["created_at"] == "2026-11-23T14:00:00+00:00"
     with (tmp_path / "out" / "blockers.csv").open() as handle:
         assert handle.readline().startswith("id,team_id,text,status")
+
+
+def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    url = f"sqlite:///{tmp_path}/kpi.db"
+    assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    db = Database(url)
+    now = datetime.now(UTC)
+    with db.unit_of_work() as session:
+        row = escalations.create_escalation(
+            session, team_id="T1", title="API down", severity=2, reporter_id="UREPORTER",
+            owner_id="UOWNER", source_channel_id="CGENERAL", now=now - timedelta(hours=5),
+        )
+        escalations.resolve(session, row.id, user_id="UOWNER", note=None,
+                            now=now - timedelta(hours=3))
+    db.dispose()
+    result = run_baton("kpi", "escalations", "--days", "1", "--json",
+                       env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["opened"] == 1
+    assert figures["resolved"] == 1
+    assert figures["open_now"] == 0
+    assert figures["mttr_seconds"] == 7200.0
+    assert figures["by_severity"]["sev2"]["resolved"] == 1
+
+    refused = run_baton("kpi", "blockers", "--days", "400", env={"DATABASE_URL": url},
+                        cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "1 to 365 days" in refused.stderr
