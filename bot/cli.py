@@ -39,7 +39,7 @@ def _prepare_database(settings: Settings) -> None:
             return
         if is_sqlite(settings.database_url):
             migrate.upgrade(engine)
-            log.info("database migrated to %s", migrate.head_revision())
+            log.info("database migrated to %s", ", ".join(sorted(migrate.head_revisions())))
             return
         raise CommandError(
             "DATABASE_URL: migrations are pending on this database; run `baton db upgrade` first"
@@ -99,7 +99,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
         raise CommandError(f"DATABASE_URL: migration failed ({exc.__class__.__name__}: {exc})")
     finally:
         engine.dispose()
-    print(f"database at revision {migrate.head_revision()}")
+    print(f"database at revision {', '.join(sorted(migrate.head_revisions()))}")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
-    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.add_argument("revision", nargs="?", default="heads")
     upgrade.set_defaults(func=cmd_db_upgrade)
 
     from bot.kpi.answers import SUBJECTS

@@ -22,23 +22,24 @@ def _config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to `revision`."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration up to `revision` (default: all of them)."""
     config = _config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+def head_revisions() -> set[str]:
+    """The revisions a fully migrated database is at."""
+    return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def is_up_to_date(engine: Engine) -> bool:
     """Whether the database holds every migration."""
-    return current_revision(engine) == head_revision()
+    return current_revisions(engine) == head_revisions()

@@ -142,3 +142,9 @@ class BlockerWait(Base):
     target_id: Mapped[str] = mapped_column(String(SLACK_ID), index=True)
 
     blocker: Mapped[Blocker] = relationship(back_populates="waits_on")
+
+
+# --- Latency: message timing (issue 3) ---
+
+
+# --- Internal NPS: rounds, invitations, answers (issue 4) ---
