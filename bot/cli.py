@@ -45,7 +45,8 @@ def _prepare_database(settings: Settings) -> None:
             "DATABASE_URL: migrations are pending on this database; run `baton db upgrade` first"
         )
     except SQLAlchemyError as exc:
-        raise CommandError(f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})")
+        reason = exc.__class__.__name__
+        raise CommandError(f"DATABASE_URL: cannot reach the database ({reason})") from None
     finally:
         # Nothing opened here may be inherited by gunicorn's forked workers.
         engine.dispose()
@@ -62,7 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         from bot.app import build_app
 
-        SocketModeHandler(build_app(settings), settings.slack_app_token).start()
+        handler = SocketModeHandler(build_app(settings), settings.slack_app_token)
+        handler.start()  # type: ignore[no-untyped-call]
         return
     from bot.web import serve
 
@@ -96,7 +98,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     try:
         migrate.upgrade(engine, args.revision)
     except SQLAlchemyError as exc:
-        raise CommandError(f"DATABASE_URL: migration failed ({exc.__class__.__name__}: {exc})")
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise CommandError(f"DATABASE_URL: migration failed ({first_line})") from None
     finally:
         engine.dispose()
     print(f"database at revision {', '.join(sorted(migrate.head_revisions()))}")
@@ -152,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000)")
     serve.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (default: $WEB_CONCURRENCY or 2)"
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: $WEB_CONCURRENCY or 2)",
     )
     serve.set_defaults(func=cmd_serve)
 

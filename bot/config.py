@@ -166,12 +166,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
     secret = _get(env, "SLACK_SIGNING_SECRET")
     if require_slack:
         if token is None:
-            raise ConfigError("SLACK_BOT_TOKEN", "required: the bot token (xoxb-…) of your Slack app")
+            raise ConfigError(
+                "SLACK_BOT_TOKEN", "required: the bot token (xoxb-…) of your Slack app"
+            )
         if not token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
         if secret is None:
             raise ConfigError(
-                "SLACK_SIGNING_SECRET", "required: the signing secret from your app's Basic Information"
+                "SLACK_SIGNING_SECRET",
+                "required: the signing secret from your app's Basic Information",
             )
     app_token = _get(env, "SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
@@ -184,7 +187,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         api_url += "/"
 
     tz = _parse(env, "BATON_TIMEZONE", _timezone, "an IANA time zone such as America/Bogota")
-    hours = _parse(env, "BATON_WORKHOURS", _workhours, "working hours as HH:MM-HH:MM, e.g. 09:00-18:00")
+    hours = _parse(
+        env, "BATON_WORKHOURS", _workhours, "working hours as HH:MM-HH:MM, e.g. 09:00-18:00"
+    )
     calendar = BusinessCalendar(
         tz=tz or ZoneInfo("UTC"),
         workdays=_parse(env, "BATON_WORKDAYS", _workdays, "days such as mon-fri or mon,tue,thu")

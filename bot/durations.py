@@ -12,7 +12,15 @@ if TYPE_CHECKING:
 
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|bh|bd)\s*$", re.IGNORECASE)
 _WALL_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
-_NAMES = {"s": "s", "m": "min", "min": "min", "h": "h", "d": "d", "bh": "business h", "bd": "business day"}
+_NAMES = {
+    "s": "s",
+    "m": "min",
+    "min": "min",
+    "h": "h",
+    "d": "d",
+    "bh": "business h",
+    "bd": "business day",
+}
 
 
 @dataclass(frozen=True)

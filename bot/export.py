@@ -28,9 +28,7 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
                 writer.writerow([column.name for column in table.columns])
                 ordered = select(table).order_by(*table.primary_key.columns)
                 for row in session.execute(ordered.execution_options(yield_per=1000)):
-                    writer.writerow(
-                        ["" if value is None else _text(value) for value in row]
-                    )
+                    writer.writerow(["" if value is None else _text(value) for value in row])
                     rows += 1
             written.append((path, rows))
     return written

@@ -22,7 +22,9 @@ def user_message(error: Exception) -> str:
         return error.user_message
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error, reference %s", reference, exc_info=error)
-    return f":warning: Something went wrong on Baton's side. Reference `{reference}` for your admin."
+    return (
+        f":warning: Something went wrong on Baton's side. Reference `{reference}` for your admin."
+    )
 
 
 def _ephemeral(text: str) -> BoltResponse:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Blocker, BlockerWait
+from storage.models import Blocker, BlockerWait, JobClaim
 
 OPEN = "open"
 RESOLVED = "resolved"
@@ -93,5 +93,17 @@ def open_for_user(session: Session, user_id: str) -> Sequence[Blocker]:
     query = select(Blocker).where(
         Blocker.status == OPEN,
         or_(Blocker.reporter_id == user_id, Blocker.id.in_(waiting_on_user)),
+    )
+    return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
+
+
+def open_unclaimed_before(
+    session: Session, *, created_before: datetime, job: str, subject_prefix: str
+) -> Sequence[Blocker]:
+    """Open blockers raised by `created_before` with no `job` claim on prefix+id, oldest first."""
+    subject = literal(subject_prefix, String) + cast(Blocker.id, String)
+    claimed = exists().where(JobClaim.job == job, JobClaim.subject == subject)
+    query = select(Blocker).where(
+        Blocker.status == OPEN, Blocker.created_at <= created_before, ~claimed
     )
     return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()

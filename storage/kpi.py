@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from storage.models import Blocker, Escalation
 
 ESCALATION_COLUMNS = (
-    "id", "severity", "status", "created_at", "acknowledged_at", "resolved_at", "channel_id",
+    "id",
+    "severity",
+    "status",
+    "created_at",
+    "acknowledged_at",
+    "resolved_at",
+    "channel_id",
 )
 BLOCKER_COLUMNS = ("id", "status", "created_at", "resolved_at", "channel_id")
 

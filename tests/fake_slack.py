@@ -1,7 +1,8 @@
-"""A fake Slack Web API on 127.0.0.1: Slack-shaped answers, every call recorded, failures on demand."""
+"""A fake Slack Web API on 127.0.0.1: Slack-shaped answers, calls recorded, failures on demand."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -255,7 +256,10 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files") or []
-            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+            return {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
+            }
         return {"ok": False, "error": "unknown_method"}
 
 
@@ -268,10 +272,8 @@ def _parse_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
     for name in _JSON_FIELDS:
         value = args.get(name)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 args[name] = json.loads(value)
-            except ValueError:
-                pass
     return args
 
 

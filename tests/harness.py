@@ -78,16 +78,31 @@ class Baton:
 
     # -- requests ----------------------------------------------------------------------
 
-    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
-             *, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> requests.Response:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> requests.Response:
         """POST a body to /slack/events, signed with `secret` at `timestamp` (default: now)."""
         all_headers = {"Content-Type": content_type, **signed_headers(secret, body, timestamp)}
         all_headers.update(headers or {})
-        return requests.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers,
-                             timeout=10)
+        return requests.post(
+            f"{self.url}/slack/events", data=body.encode(), headers=all_headers, timeout=10
+        )
 
-    def command(self, command: str, text: str = "", *, user: str = "UREPORTER",
-                channel: str = "CGENERAL", **signing: Any) -> requests.Response:
+    def command(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "UREPORTER",
+        channel: str = "CGENERAL",
+        **signing: Any,
+    ) -> requests.Response:
         """A slash command, as Slack posts it."""
         form = {
             "token": "legacy-verification-token",
@@ -105,9 +120,16 @@ class Baton:
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **signing)
 
-    def block_action(self, action_id: str, value: str, *, user: str = "UREPORTER",
-                     channel: str = "CGENERAL", message_ts: str | None = None,
-                     **signing: Any) -> requests.Response:
+    def block_action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "UREPORTER",
+        channel: str = "CGENERAL",
+        message_ts: str | None = None,
+        **signing: Any,
+    ) -> requests.Response:
         """A button click in a message."""
         ts = message_ts or "1700000000.000100"
         payload = {
@@ -115,22 +137,42 @@ class Baton:
             "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
-                          "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
             "trigger_id": self.trigger_id(),
             "team": {"id": TEAM_ID, "domain": "acme"},
             "channel": {"id": channel, "name": "general"},
             "message": {"type": "message", "ts": ts, "text": ""},
             "response_url": self.fake_slack.response_url(f"act-{uuid.uuid4().hex[:6]}"),
-            "actions": [{"action_id": action_id, "block_id": "actions", "value": value,
-                         "type": "button", "action_ts": "1700000001.000000"}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "actions",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1700000001.000000",
+                }
+            ],
         }
-        return self.post(urlencode({"payload": json.dumps(payload)}),
-                         "application/x-www-form-urlencoded", **signing)
+        return self.post(
+            urlencode({"payload": json.dumps(payload)}),
+            "application/x-www-form-urlencoded",
+            **signing,
+        )
 
-    def view_submission(self, callback_id: str, state_values: dict[str, Any], *,
-                        user: str = "UREPORTER", private_metadata: str = "",
-                        **signing: Any) -> requests.Response:
+    def view_submission(
+        self,
+        callback_id: str,
+        state_values: dict[str, Any],
+        *,
+        user: str = "UREPORTER",
+        private_metadata: str = "",
+        **signing: Any,
+    ) -> requests.Response:
         """A modal's submission, with Slack's `view.state.values`."""
         payload = {
             "type": "view_submission",
@@ -149,11 +191,20 @@ class Baton:
                 "hash": "1700000000.abc",
             },
         }
-        return self.post(urlencode({"payload": json.dumps(payload)}),
-                         "application/x-www-form-urlencoded", **signing)
+        return self.post(
+            urlencode({"payload": json.dumps(payload)}),
+            "application/x-www-form-urlencoded",
+            **signing,
+        )
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None,
-              retry_num: int | None = None, **signing: Any) -> requests.Response:
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        **signing: Any,
+    ) -> requests.Response:
         """An Events API delivery; `retry_num` adds Slack's retry headers."""
         envelope = {
             "token": "legacy-verification-token",
@@ -176,5 +227,7 @@ class Baton:
 
 def state(**inputs: Any) -> dict[str, Any]:
     """view.state.values for plain text inputs: state(escalation_title="x")."""
-    return {block: {"value": {"type": "plain_text_input", "value": value}}
-            for block, value in inputs.items()}
+    return {
+        block: {"value": {"type": "plain_text_input", "value": value}}
+        for block, value in inputs.items()
+    }

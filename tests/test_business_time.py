@@ -27,13 +27,16 @@ def test_a_public_holiday_is_not_working_time() -> None:
     assert calendar.business_seconds(at(2026, 11, 25, 17, 50), at(2026, 11, 27, 9, 10)) == 1200
     without_holidays = BusinessCalendar(NY)
     # The same wait counts Thursday's nine hours when no holidays are set.
-    assert without_holidays.business_seconds(
-        at(2026, 11, 25, 17, 50), at(2026, 11, 27, 9, 10)
-    ) == 1200 + 9 * 3600
+    assert (
+        without_holidays.business_seconds(at(2026, 11, 25, 17, 50), at(2026, 11, 27, 9, 10))
+        == 1200 + 9 * 3600
+    )
 
 
 def test_a_wait_across_the_daylight_saving_change_counts_real_seconds() -> None:
-    calendar = BusinessCalendar(NY, start=time(0, 0), end=time(23, 59), workdays=frozenset(range(7)))
+    calendar = BusinessCalendar(
+        NY, start=time(0, 0), end=time(23, 59), workdays=frozenset(range(7))
+    )
     # Clocks went back at 02:00 on Sun 2026-11-01: 00:30 → 03:30 local is four real hours.
     assert calendar.business_seconds(at(2026, 11, 1, 0, 30), at(2026, 11, 1, 3, 30)) == 4 * 3600
 

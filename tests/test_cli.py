@@ -26,7 +26,11 @@ def run_baton(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
     base.pop("DATABASE_URL", None)
     return subprocess.run(
-        [str(BATON), *args], env=base | env, cwd=cwd, capture_output=True, text=True,
+        [str(BATON), *args],
+        env=base | env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 
@@ -86,12 +90,21 @@ def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     port = free_port()
-    env = {**ENV, "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db",
-           "SLACK_API_URL": fake_slack.url, "PORT": str(port), "WEB_CONCURRENCY": "2"}
+    env = {
+        **ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db",
+        "SLACK_API_URL": fake_slack.url,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+    }
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
     server = subprocess.Popen(
-        [str(BATON), "serve"], env=base | env, cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [str(BATON), "serve"],
+        env=base | env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -129,13 +142,19 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
 
     with db.unit_of_work() as session:
         escalations.create_escalation(
-            session, team_id="T1", title="Payments, \"EU\" down", severity=1,
-            reporter_id="UREPORTER", owner_id="UOWNER", source_channel_id="CGENERAL",
+            session,
+            team_id="T1",
+            title='Payments, "EU" down',
+            severity=1,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id="CGENERAL",
             now=datetime(2026, 11, 23, 14, 0, tzinfo=UTC),
         )
     db.dispose()
-    result = run_baton("export", "--out", str(tmp_path / "out"), env={"DATABASE_URL": url},
-                       cwd=tmp_path)
+    result = run_baton(
+        "export", "--out", str(tmp_path / "out"), env={"DATABASE_URL": url}, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert files == ["blocker_waits.csv", "blockers.csv", "escalations.csv"]
@@ -159,14 +178,22 @@ def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> N
     now = datetime.now(UTC)
     with db.unit_of_work() as session:
         row = escalations.create_escalation(
-            session, team_id="T1", title="API down", severity=2, reporter_id="UREPORTER",
-            owner_id="UOWNER", source_channel_id="CGENERAL", now=now - timedelta(hours=5),
+            session,
+            team_id="T1",
+            title="API down",
+            severity=2,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id="CGENERAL",
+            now=now - timedelta(hours=5),
         )
-        escalations.resolve(session, row.id, user_id="UOWNER", note=None,
-                            now=now - timedelta(hours=3))
+        escalations.resolve(
+            session, row.id, user_id="UOWNER", note=None, now=now - timedelta(hours=3)
+        )
     db.dispose()
-    result = run_baton("kpi", "escalations", "--days", "1", "--json",
-                       env={"DATABASE_URL": url}, cwd=tmp_path)
+    result = run_baton(
+        "kpi", "escalations", "--days", "1", "--json", env={"DATABASE_URL": url}, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["opened"] == 1
@@ -175,7 +202,6 @@ def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> N
     assert figures["mttr_seconds"] == 7200.0
     assert figures["by_severity"]["sev2"]["resolved"] == 1
 
-    refused = run_baton("kpi", "blockers", "--days", "400", env={"DATABASE_URL": url},
-                        cwd=tmp_path)
+    refused = run_baton("kpi", "blockers", "--days", "400", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert refused.returncode == 2
     assert "1 to 365 days" in refused.stderr

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
+import requests
 from sqlalchemy import func, select
 
 from storage.models import SlackEvent
 from tests.harness import Baton
-
-import requests
 
 
 def _event_count(baton: Baton) -> int:
@@ -43,8 +42,14 @@ def test_stale_signature_is_refused(baton: Baton) -> None:
 
 
 def test_an_event_and_its_retries_are_recorded_once(baton: Baton) -> None:
-    event = {"type": "message", "channel": "CGENERAL", "user": "UOTHER",
-             "text": "hello", "ts": "1700000000.000100", "event_ts": "1700000000.000100"}
+    event = {
+        "type": "message",
+        "channel": "CGENERAL",
+        "user": "UOTHER",
+        "text": "hello",
+        "ts": "1700000000.000100",
+        "event_ts": "1700000000.000100",
+    }
     first = baton.event(event, event_id="Ev0001")
     retry = baton.event(event, event_id="Ev0001", retry_num=1)
     again = baton.event(event, event_id="Ev0001", retry_num=2)
@@ -55,10 +60,22 @@ def test_an_event_and_its_retries_are_recorded_once(baton: Baton) -> None:
 
 
 def test_own_and_other_bots_messages_are_ignored(baton: Baton) -> None:
-    own = {"type": "message", "channel": "CGENERAL", "user": "UBATON", "bot_id": "BBATON",
-           "text": "hi", "ts": "1700000000.000200"}
-    other = {"type": "message", "subtype": "bot_message", "channel": "CGENERAL",
-             "bot_id": "BOTHER", "text": "deploy done", "ts": "1700000000.000300"}
+    own = {
+        "type": "message",
+        "channel": "CGENERAL",
+        "user": "UBATON",
+        "bot_id": "BBATON",
+        "text": "hi",
+        "ts": "1700000000.000200",
+    }
+    other = {
+        "type": "message",
+        "subtype": "bot_message",
+        "channel": "CGENERAL",
+        "bot_id": "BOTHER",
+        "text": "deploy done",
+        "ts": "1700000000.000300",
+    }
     assert baton.event(own, event_id="EvOwn").status_code == 200
     assert baton.event(other, event_id="EvBot").status_code == 200
     baton.settle()

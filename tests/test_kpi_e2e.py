@@ -15,22 +15,45 @@ def _seed(baton: Baton) -> None:
     """Two escalations this week (one acknowledged after 10 min), one last month; one blocker."""
     with baton.db.unit_of_work() as session:
         first = escalations.create_escalation(
-            session, team_id="T1", title="API down", severity=1, reporter_id="UREPORTER",
-            owner_id="UOWNER", source_channel_id="CPAY", now=NOW - timedelta(days=2),
+            session,
+            team_id="T1",
+            title="API down",
+            severity=1,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id="CPAY",
+            now=NOW - timedelta(days=2),
         )
-        escalations.acknowledge(session, first.id, user_id="UOWNER",
-                                now=NOW - timedelta(days=2) + timedelta(minutes=10))
-        escalations.create_escalation(
-            session, team_id="T1", title="Slow builds", severity=3, reporter_id="UREPORTER",
-            owner_id=None, source_channel_id="CGENERAL", now=NOW - timedelta(days=1),
+        escalations.acknowledge(
+            session, first.id, user_id="UOWNER", now=NOW - timedelta(days=2) + timedelta(minutes=10)
         )
         escalations.create_escalation(
-            session, team_id="T1", title="Old", severity=2, reporter_id="UREPORTER",
-            owner_id=None, source_channel_id="CGENERAL", now=NOW - timedelta(days=40),
+            session,
+            team_id="T1",
+            title="Slow builds",
+            severity=3,
+            reporter_id="UREPORTER",
+            owner_id=None,
+            source_channel_id="CGENERAL",
+            now=NOW - timedelta(days=1),
+        )
+        escalations.create_escalation(
+            session,
+            team_id="T1",
+            title="Old",
+            severity=2,
+            reporter_id="UREPORTER",
+            owner_id=None,
+            source_channel_id="CGENERAL",
+            now=NOW - timedelta(days=40),
         )
         blockers.create_blocker(
-            session, team_id="T1", text="Waiting on VPN", reporter_id="UREPORTER",
-            source_channel_id="CPAY", now=NOW - timedelta(hours=3),
+            session,
+            team_id="T1",
+            text="Waiting on VPN",
+            reporter_id="UREPORTER",
+            source_channel_id="CPAY",
+            now=NOW - timedelta(hours=3),
         )
 
 
@@ -95,11 +118,21 @@ def test_the_json_answer_keeps_the_documented_keys(baton: Baton) -> None:
     figures = json.loads(json.dumps(answer(baton.services, "summary", days=7)))
     assert set(figures) >= {"escalations", "blockers"}
     assert set(figures["escalations"]) == {
-        "opened", "acknowledged", "resolved", "open_now", "mtta_seconds", "mttr_seconds",
+        "opened",
+        "acknowledged",
+        "resolved",
+        "open_now",
+        "mtta_seconds",
+        "mttr_seconds",
         "by_severity",
     }
     assert set(figures["blockers"]) == {
-        "opened", "resolved", "open_now", "overdue", "resolution_rate", "median_resolve_seconds",
+        "opened",
+        "resolved",
+        "open_now",
+        "overdue",
+        "resolution_rate",
+        "median_resolve_seconds",
     }
     assert figures["escalations"]["mtta_seconds"] == 600.0
     assert figures["blockers"]["opened"] == 1

@@ -23,9 +23,11 @@ def test_work_runs_once_across_runs_and_racing_clocks(baton: Baton) -> None:
     def clock() -> None:
         barrier.wait()
         for _ in range(3):
+
             def work() -> None:
                 with lock:
                     done.append("sent")
+
             run_once(baton.services, Work("reminder", "escalation:1", "1"), work)
 
     threads = [threading.Thread(target=clock) for _ in range(3)]

@@ -15,8 +15,11 @@ from tests.fake_slack import FakeSlack
 @pytest.fixture
 def client(fake_slack: FakeSlack):
     settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s",
-         "SLACK_API_URL": fake_slack.url}
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.url,
+        }
     )
     return make_client(settings)
 

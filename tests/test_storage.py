@@ -25,8 +25,14 @@ def db(database_url: str) -> Database:
 def _new_escalation(db: Database, title: str = "Payments down") -> int:
     with db.unit_of_work() as session:
         row = escalations.create_escalation(
-            session, team_id="T1", title=title, severity=2, reporter_id="UREPORTER",
-            owner_id="UOWNER", source_channel_id="CGENERAL", now=NOW,
+            session,
+            team_id="T1",
+            title=title,
+            severity=2,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id="CGENERAL",
+            now=NOW,
         )
         return row.id
 
@@ -38,8 +44,14 @@ def test_the_database_is_built_by_the_migrations(db: Database) -> None:
 def test_a_failed_unit_of_work_leaves_no_partial_row(db: Database) -> None:
     with pytest.raises(RuntimeError), db.unit_of_work() as session:
         escalations.create_escalation(
-            session, team_id="T1", title="half", severity=1, reporter_id="U1",
-            owner_id=None, source_channel_id="C1", now=NOW,
+            session,
+            team_id="T1",
+            title="half",
+            severity=1,
+            reporter_id="U1",
+            owner_id=None,
+            source_channel_id="C1",
+            now=NOW,
         )
         raise RuntimeError("Slack failed half-way")
     with db.reading() as session:
@@ -50,8 +62,14 @@ def test_times_come_back_aware_and_in_utc(db: Database) -> None:
     bogota = timezone(timedelta(hours=-5))
     with db.unit_of_work() as session:
         row = escalations.create_escalation(
-            session, team_id="T1", title="tz", severity=3, reporter_id="U1", owner_id=None,
-            source_channel_id="C1", now=datetime(2026, 11, 23, 9, 0, tzinfo=bogota),
+            session,
+            team_id="T1",
+            title="tz",
+            severity=3,
+            reporter_id="U1",
+            owner_id=None,
+            source_channel_id="C1",
+            now=datetime(2026, 11, 23, 9, 0, tzinfo=bogota),
         )
         escalation_id = row.id
     with db.reading() as session:
@@ -82,10 +100,16 @@ def test_an_event_is_recorded_once(db: Database) -> None:
 
 def test_old_event_records_are_forgotten(db: Database) -> None:
     with db.unit_of_work() as session:
-        events.record_event(session, event_id="EvOld", team_id="T1", event_type="message",
-                            received_at=NOW - timedelta(days=2))
-        events.record_event(session, event_id="EvNew", team_id="T1", event_type="message",
-                            received_at=NOW)
+        events.record_event(
+            session,
+            event_id="EvOld",
+            team_id="T1",
+            event_type="message",
+            received_at=NOW - timedelta(days=2),
+        )
+        events.record_event(
+            session, event_id="EvNew", team_id="T1", event_type="message", received_at=NOW
+        )
     with db.unit_of_work() as session:
         assert events.forget_events_before(session, before=NOW - timedelta(days=1)) == 1
 

@@ -92,16 +92,16 @@ def build_kpi_message(
 ) -> dict[str, Any]:
     """The ephemeral answer to `/kpi`."""
     families = answer if subject == "summary" else {subject: answer}
-    blocks: list[Block] = [
-        {"type": "header", "text": plain(f"KPIs · {scope(days, channel_id)}")}
-    ]
+    blocks: list[Block] = [{"type": "header", "text": plain(f"KPIs · {scope(days, channel_id)}")}]
     for name, figures in families.items():
         if name in _FAMILY_LINES:
             blocks.extend(_family_blocks(name, figures))
     return {"text": f"Baton KPIs, {scope(days, channel_id)}", "blocks": blocks}
 
 
-def build_kpi_text(subject: str, answer: dict[str, Any], *, days: int, channel_id: str | None) -> str:
+def build_kpi_text(
+    subject: str, answer: dict[str, Any], *, days: int, channel_id: str | None
+) -> str:
     """The same figures as `build_kpi_message`, for a terminal."""
     families = answer if subject == "summary" else {subject: answer}
     where = f" in {channel_id}" if channel_id else ""

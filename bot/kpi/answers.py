@@ -25,7 +25,9 @@ def blockers(services: Services, period: Period, channel: str | None) -> dict[st
     settings = services.settings
     with services.db.reading() as session:
         rows = queries.blocker_rows(session, since=period.start, channel_id=channel)
-    frame = blocker_frame(rows, lambda created: settings.blocker_sla.after(created, settings.calendar))
+    frame = blocker_frame(
+        rows, lambda created: settings.blocker_sla.after(created, settings.calendar)
+    )
     return blocker_kpis(frame, period)
 
 

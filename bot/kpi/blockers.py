@@ -14,9 +14,7 @@ from bot.kpi.stats import median_seconds, ratio, within
 COLUMNS = ("id", "status", "created_at", "resolved_at")
 
 
-def blocker_frame(
-    rows: list[dict[str, Any]], due: Callable[[datetime], datetime]
-) -> pd.DataFrame:
+def blocker_frame(rows: list[dict[str, Any]], due: Callable[[datetime], datetime]) -> pd.DataFrame:
     """A frame with one row per blocker, UTC timestamps and `due_at`, the end of its SLA window."""
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["due_at"] = pd.to_datetime([due(created) for created in frame["created_at"]], utc=True)
@@ -38,8 +36,8 @@ def blocker_kpis(frame: pd.DataFrame, period: Period) -> dict[str, Any]:
     unresolved_at_end = frame["resolved_at"].isna() | (frame["resolved_at"] >= end)
     open_at_end = (frame["created_at"] < end) & unresolved_at_end
     window_ended = raised & (frame["due_at"] <= end)
-    on_time = window_ended & frame["resolved_at"].notna() & (
-        frame["resolved_at"] <= frame["due_at"]
+    on_time = (
+        window_ended & frame["resolved_at"].notna() & (frame["resolved_at"] <= frame["due_at"])
     )
     done = frame[resolved]
     return {

@@ -1,0 +1,268 @@
+"""Blocker flows: record and post, resolve, list; the database and Slack calls in order."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blockers as rules
+from bot.blockers import AlreadyResolved, BlockerCard, BlockerRequest
+from bot.blocks import blockers as blocks
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.services import Services
+from storage import blockers as store
+from storage.models import Blocker
+
+log = logging.getLogger(__name__)
+
+# Answers the user by response_url: Bolt's `respond`, or anything called the same way.
+Respond = Callable[..., Any]
+
+
+def card_of(row: Blocker) -> BlockerCard:
+    """The plain values of a blocker row."""
+    # In the order they were named: the relationship itself comes back in whatever order.
+    waits = sorted(row.waits_on, key=lambda wait: wait.id)
+    return BlockerCard(
+        id=row.id,
+        text=row.text,
+        reporter_id=row.reporter_id,
+        source_channel_id=row.source_channel_id,
+        created_at=row.created_at,
+        status=row.status,
+        waits_on_users=tuple(w.target_id for w in waits if w.kind == "user"),
+        waits_on_channels=tuple(w.target_id for w in waits if w.kind == "channel"),
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution_note=row.resolution_note,
+    )
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The `error` code of a failed Web API call."""
+    try:
+        return str(exc.response.get("error") or "unknown_error")
+    except Exception:  # a response that is not JSON
+        return "unknown_error"
+
+
+class UserDirectory:
+    """Whether Slack knows a user id, asked with users.info and remembered for a few minutes."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ttl_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._known: dict[str, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
+
+    def is_known(self, user_id: str) -> bool:
+        """False when Slack answers user_not_found or the account is deactivated."""
+        now = self._clock()
+        with self._lock:
+            cached = self._known.get(user_id)
+        if cached is not None and now - cached[1] < self._ttl:
+            return cached[0]
+        try:
+            response = self._client.users_info(user=user_id)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error != "user_not_found":
+                # Slack is unwell, not the user's input: do not refuse the blocker for it.
+                log.warning("users.info failed (%s); assuming %s exists", error, user_id)
+                return True
+            known = False
+        else:
+            known = not bool((response.get("user") or {}).get("deleted"))
+        with self._lock:
+            self._known[user_id] = (known, now)
+        return known
+
+    def check(self, user_ids: Iterable[str]) -> None:
+        """InvalidInput naming the first user Slack does not know."""
+        for user_id in user_ids:
+            if not self.is_known(user_id):
+                raise InvalidInput(
+                    f"Slack does not know the user `{user_id}` in this workspace (or the account "
+                    "is deactivated), so nothing was recorded. Mention people by typing @ and "
+                    "picking them from the list."
+                )
+
+
+def post_channel(services: Services, card: BlockerCard) -> str:
+    """Where a blocker is posted: the blocker channel if set, else where it was raised."""
+    return services.settings.blocker_channel or card.source_channel_id
+
+
+def record(
+    services: Services, *, team_id: str, reporter_id: str, channel_id: str, request: BlockerRequest
+) -> BlockerCard:
+    """Store a new open blocker with whom it waits on; nothing is sent to Slack."""
+    with services.db.unit_of_work() as session:
+        row = store.create_blocker(
+            session,
+            team_id=team_id,
+            text=request.text,
+            reporter_id=reporter_id,
+            source_channel_id=channel_id,
+            now=services.now(),
+            waits_on_users=request.waits_on_users,
+            waits_on_channels=request.waits_on_channels,
+        )
+        return card_of(row)
+
+
+def post(services: Services, blocker_id: int, *, respond: Respond | None = None) -> bool:
+    """Post the blocker's message and remember where; tell the reporter if Slack refuses.
+
+    `respond` answers the slash command that raised it; without it (the modal path) the
+    reporter gets an ephemeral confirmation in the origin channel, or a DM when that fails.
+    """
+    with services.db.reading() as session:
+        row = store.get_blocker(session, blocker_id)
+        if row is None:
+            return False
+        card = card_of(row)
+    target = post_channel(services, card)
+    message = blocks.build_blocker_message(card)
+    try:
+        response = services.client.chat_postMessage(channel=target, **message)
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        log.info("blocker %s not posted in %s: %s", card.id, target, error)
+        tell_reporter(
+            services, card, blocks.build_post_failed(card, target, error), respond=respond
+        )
+        return False
+    channel_id, ts = str(response.get("channel") or target), str(response["ts"])
+    with services.db.unit_of_work() as session:
+        store.set_posted(session, card.id, channel_id=channel_id, message_ts=ts)
+    if _load(services, card.id).is_resolved:
+        # Resolved while the message was on its way: show that, not a button that no longer works.
+        update_message(services, card.id, resolver_id=None)
+    if respond is None:
+        confirm = blocks.build_confirmation(card, channel_id)
+        try:
+            services.client.chat_postEphemeral(
+                channel=card.source_channel_id, user=card.reporter_id, **confirm
+            )
+        except SlackApiError:
+            direct_message(services, card.reporter_id, confirm["text"])
+    return True
+
+
+def tell_reporter(
+    services: Services, card: BlockerCard, text: str, *, respond: Respond | None
+) -> None:
+    """Tell the reporter alone: through the command's response_url, else by DM."""
+    if respond is not None:
+        try:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        except Exception:
+            log.warning("response_url failed for blocker %s; sending a DM", card.id)
+    direct_message(services, card.reporter_id, text)
+
+
+def direct_message(services: Services, user_id: str, text: str) -> bool:
+    """A DM from Baton; False (logged) when Slack refuses it."""
+    try:
+        services.client.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("DM to %s failed: %s", user_id, slack_error(exc))
+        return False
+    return True
+
+
+def _load(services: Services, blocker_id: int) -> BlockerCard:
+    with services.db.reading() as session:
+        row = store.get_blocker(session, blocker_id)
+        if row is None:
+            raise NotFound(f"Blocker #{blocker_id} does not exist (any more).")
+        return card_of(row)
+
+
+def _already_resolved(card: BlockerCard) -> AlreadyResolved:
+    by = f" by <@{card.resolved_by}>" if card.resolved_by else ""
+    return AlreadyResolved(f"Blocker #{card.id} was already resolved{by}. Nothing was changed.")
+
+
+def _check_may_resolve(services: Services, card: BlockerCard, user_id: str) -> None:
+    allowed = rules.may_resolve(
+        user_id,
+        reporter_id=card.reporter_id,
+        waits_on_users=card.waits_on_users,
+        admins=services.settings.admins,
+    )
+    if not allowed:
+        raise NotAllowed(rules.refusal(card.id))
+
+
+def resolve_form(services: Services, blocker_id: int, user_id: str) -> dict[str, Any]:
+    """The resolve modal for someone who may resolve this open blocker; refusals raise."""
+    card = _load(services, blocker_id)
+    _check_may_resolve(services, card, user_id)
+    if card.is_resolved:
+        raise _already_resolved(card)
+    return blocks.build_resolve_modal(card)
+
+
+def resolve(services: Services, blocker_id: int, user_id: str, note: str | None) -> BlockerCard:
+    """Resolve the blocker once; NotAllowed or AlreadyResolved leave it as it was."""
+    with services.db.unit_of_work() as session:
+        row = store.get_blocker(session, blocker_id)
+        if row is None:
+            raise NotFound(f"Blocker #{blocker_id} does not exist (any more).")
+        card = card_of(row)
+        _check_may_resolve(services, card, user_id)
+        if not card.is_resolved and store.resolve(
+            session, blocker_id, user_id=user_id, note=note, now=services.now()
+        ):
+            session.refresh(row)
+            return card_of(row)
+        session.refresh(row)
+        raise _already_resolved(card_of(row))
+
+
+def update_message(services: Services, blocker_id: int, *, resolver_id: str | None) -> None:
+    """Edit the posted message to its resolved form; tell the resolver if Slack refuses."""
+    # Read now, not at resolve time: the message may have been posted in between.
+    card = _load(services, blocker_id)
+    if not card.is_resolved or not card.channel_id or not card.message_ts:
+        return
+    message = blocks.build_resolved_message(card)
+    try:
+        services.client.chat_update(channel=card.channel_id, ts=card.message_ts, **message)
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        log.info("blocker %s message not updated: %s", card.id, error)
+        if resolver_id:
+            direct_message(services, resolver_id, blocks.build_update_failed(card, error))
+
+
+def channel_list(services: Services, channel_id: str) -> dict[str, Any]:
+    """Open blockers raised in or posted to the channel, oldest first."""
+    with services.db.reading() as session:
+        cards = [card_of(row) for row in store.open_in_channel(session, channel_id)]
+    return blocks.build_channel_list(channel_id, cards)
+
+
+def mine_list(services: Services, user_id: str) -> dict[str, Any]:
+    """Open blockers the user raised or that wait on the user, oldest first, labelled."""
+    with services.db.reading() as session:
+        cards = [card_of(row) for row in store.open_for_user(session, user_id)]
+    return blocks.build_mine_list([(card, rules.mine_label(user_id, card)) for card in cards])
