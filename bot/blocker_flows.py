@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blockers as rules
 from bot.blockers import AlreadyResolved, BlockerCard, BlockerRequest
 from bot.blocks import blockers as blocks
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import NotAllowed, NotFound
 from bot.services import Services
+from bot.slack_client import error_code
 from storage import blockers as store
 from storage.models import Blocker
 
@@ -44,63 +42,6 @@ def card_of(row: Blocker) -> BlockerCard:
         resolved_by=row.resolved_by,
         resolution_note=row.resolution_note,
     )
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """The `error` code of a failed Web API call."""
-    try:
-        return str(exc.response.get("error") or "unknown_error")
-    except Exception:  # a response that is not JSON
-        return "unknown_error"
-
-
-class UserDirectory:
-    """Whether Slack knows a user id, asked with users.info and remembered for a few minutes."""
-
-    def __init__(
-        self,
-        client: WebClient,
-        *,
-        ttl_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._known: dict[str, tuple[bool, float]] = {}
-        self._lock = threading.Lock()
-
-    def is_known(self, user_id: str) -> bool:
-        """False when Slack answers user_not_found or the account is deactivated."""
-        now = self._clock()
-        with self._lock:
-            cached = self._known.get(user_id)
-        if cached is not None and now - cached[1] < self._ttl:
-            return cached[0]
-        try:
-            response = self._client.users_info(user=user_id)
-        except SlackApiError as exc:
-            error = slack_error(exc)
-            if error != "user_not_found":
-                # Slack is unwell, not the user's input: do not refuse the blocker for it.
-                log.warning("users.info failed (%s); assuming %s exists", error, user_id)
-                return True
-            known = False
-        else:
-            known = not bool((response.get("user") or {}).get("deleted"))
-        with self._lock:
-            self._known[user_id] = (known, now)
-        return known
-
-    def check(self, user_ids: Iterable[str]) -> None:
-        """InvalidInput naming the first user Slack does not know."""
-        for user_id in user_ids:
-            if not self.is_known(user_id):
-                raise InvalidInput(
-                    f"Slack does not know the user `{user_id}` in this workspace (or the account "
-                    "is deactivated), so nothing was recorded. Mention people by typing @ and "
-                    "picking them from the list."
-                )
 
 
 def post_channel(services: Services, card: BlockerCard) -> str:
@@ -142,7 +83,7 @@ def post(services: Services, blocker_id: int, *, respond: Respond | None = None)
     try:
         response = services.client.chat_postMessage(channel=target, **message)
     except SlackApiError as exc:
-        error = slack_error(exc)
+        error = error_code(exc)
         log.info("blocker %s not posted in %s: %s", card.id, target, error)
         tell_reporter(
             services, card, blocks.build_post_failed(card, target, error), respond=respond
@@ -183,7 +124,7 @@ def direct_message(services: Services, user_id: str, text: str) -> bool:
     try:
         services.client.chat_postMessage(channel=user_id, text=text)
     except SlackApiError as exc:
-        log.warning("DM to %s failed: %s", user_id, slack_error(exc))
+        log.warning("DM to %s failed: %s", user_id, error_code(exc))
         return False
     return True
 
@@ -248,7 +189,7 @@ def update_message(services: Services, blocker_id: int, *, resolver_id: str | No
     try:
         services.client.chat_update(channel=card.channel_id, ts=card.message_ts, **message)
     except SlackApiError as exc:
-        error = slack_error(exc)
+        error = error_code(exc)
         log.info("blocker %s message not updated: %s", card.id, error)
         if resolver_id:
             direct_message(services, resolver_id, blocks.build_update_failed(card, error))

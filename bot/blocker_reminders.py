@@ -9,11 +9,12 @@ from functools import partial
 from slack_sdk.errors import SlackApiError
 
 from bot import blockers as rules
-from bot.blocker_flows import card_of, slack_error
+from bot.blocker_flows import card_of
 from bot.blockers import BlockerCard
 from bot.blocks import blockers as blocks
 from bot.scheduler import Work, run_once
 from bot.services import Services
+from bot.slack_client import error_code
 from storage import blockers as store
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,12 @@ def _dm_reporter(services: Services, card: BlockerCard) -> None:
         services.client.chat_postMessage(channel=card.reporter_id, **message)
     except SlackApiError as exc:
         _give_up_unless_transient(card, exc)
-        log.warning("overdue reminder for blocker %s not delivered: %s", card.id, slack_error(exc))
+        log.warning("overdue reminder for blocker %s not delivered: %s", card.id, error_code(exc))
 
 
 def _give_up_unless_transient(card: BlockerCard, exc: SlackApiError) -> None:
     """Re-raise a passing failure (the claim is released and the next tick retries)."""
-    error = slack_error(exc)
+    error = error_code(exc)
     status = getattr(exc.response, "status_code", 200)
     if error in _TRANSIENT or status == 429 or status >= 500:
         raise exc

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.blocks.common import user
 from bot.blocks.escalations import (
     already_text,
     build_escalation_message,
@@ -23,10 +17,11 @@ from bot.blocks.escalations import (
     posting_failed_text,
 )
 from bot.config import Settings
-from bot.errors import BatonError, InvalidInput, NotAllowed, NotFound
+from bot.errors import BatonError, NotAllowed, NotFound
 from bot.escalations import RESOLVED, Draft, Snapshot
 from bot.services import Services
 from bot.severity import Severity
+from bot.slack_client import error_code
 from storage import escalations as store
 from storage.models import Escalation
 
@@ -63,93 +58,6 @@ def snapshot(row: Escalation) -> Snapshot:
         resolved_by=row.resolved_by,
         resolution_note=row.resolution_note,
     )
-
-
-def slack_error(error: Exception) -> str:
-    """Slack's error code, or what went wrong on the way to Slack."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
-    return type(error).__name__
-
-
-def is_permanent(error: Exception) -> bool:
-    """Slack answered with an error code (channel_not_found, …): trying again will not help."""
-    return isinstance(error, SlackApiError) and error.response.status_code == 200
-
-
-# -- users -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Known:
-    exists: bool
-    is_bot: bool
-    deleted: bool
-    until: float
-
-
-class UserDirectory:
-    """users.info answers, kept a few minutes so /escalate with an owner answers fast."""
-
-    def __init__(
-        self,
-        client: WebClient,
-        *,
-        ttl_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._known: dict[str, _Known] = {}
-        self._lock = threading.Lock()
-
-    def _lookup(self, user_id: str) -> _Known | None:
-        now = self._clock()
-        with self._lock:
-            known = self._known.get(user_id)
-        if known is not None and known.until > now:
-            return known
-        try:
-            answer = self._client.users_info(user=user_id)
-        except SlackApiError as error:
-            if error.response.get("error") != "user_not_found":
-                # Slack is unwell or a scope is missing: do not refuse an escalation for it.
-                log.warning("users.info failed (%s); owner not checked", slack_error(error))
-                return None
-            known = _Known(exists=False, is_bot=False, deleted=False, until=now + self._ttl)
-        else:
-            info: dict[str, Any] = answer.get("user") or {}
-            known = _Known(
-                exists=True,
-                is_bot=bool(info.get("is_bot")) or user_id == "USLACKBOT",
-                deleted=bool(info.get("deleted")),
-                until=now + self._ttl,
-            )
-        with self._lock:
-            self._known[user_id] = known
-        return known
-
-    def check_owner(self, user_id: str) -> None:
-        """InvalidInput unless `user_id` is a person of this workspace who can own an escalation."""
-        known = self._lookup(user_id)
-        if known is None:
-            return
-        if not known.exists:
-            raise InvalidInput(
-                f"I can't find the user {user(user_id)} in this workspace, so nothing was "
-                "recorded. Mention the owner with @ and pick them from the list."
-            )
-        if known.is_bot:
-            raise InvalidInput(
-                f"{user(user_id)} is a bot; an escalation needs a person to own it. "
-                "Nothing was recorded."
-            )
-        if known.deleted:
-            raise InvalidInput(
-                f"{user(user_id)} is deactivated; pick someone active to own the escalation. "
-                "Nothing was recorded."
-            )
 
 
 # -- creating ----------------------------------------------------------------------------
@@ -204,7 +112,7 @@ def announce(
         try:
             tell(confirmation)
         except Exception as error:
-            log.warning("reporter not told escalation #%s: %s", escalation_id, slack_error(error))
+            log.warning("reporter not told escalation #%s: %s", escalation_id, error_code(error))
     esc = load(services, escalation_id)
     target = post_channel(services.settings, esc.source_channel_id)
     try:
@@ -212,9 +120,9 @@ def announce(
             channel=target, **build_escalation_message(esc, services.now())
         )
     except Exception as error:
-        log.warning("escalation #%s not posted: %s", esc.id, slack_error(error))
+        log.warning("escalation #%s not posted: %s", esc.id, error_code(error))
         configured = services.settings.escalation_channel is not None
-        tell(posting_failed_text(esc.id, target, slack_error(error), configured=configured))
+        tell(posting_failed_text(esc.id, target, error_code(error), configured=configured))
     else:
         channel_id, ts = str(answer.get("channel") or target), str(answer["ts"])
         with services.db.unit_of_work() as session:
@@ -225,8 +133,8 @@ def announce(
         try:
             services.client.chat_postMessage(channel=esc.owner_id, **build_owner_dm(esc))
         except Exception as error:
-            log.warning("owner of escalation #%s not told: %s", esc.id, slack_error(error))
-            tell(dm_failed_text(esc.id, esc.owner_id, slack_error(error)))
+            log.warning("owner of escalation #%s not told: %s", esc.id, error_code(error))
+            tell(dm_failed_text(esc.id, esc.owner_id, error_code(error)))
 
 
 def tell_privately(services: Services, user_id: str, channel_id: str | None) -> Tell:
@@ -238,7 +146,7 @@ def tell_privately(services: Services, user_id: str, channel_id: str | None) -> 
                 services.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
                 return
             except Exception as error:
-                log.info("ephemeral failed (%s); sending a DM", slack_error(error))
+                log.info("ephemeral failed (%s); sending a DM", error_code(error))
         services.client.chat_postMessage(channel=user_id, text=text)
 
     return tell
@@ -308,11 +216,11 @@ def refresh_message(services: Services, escalation_id: int, tell: Tell | None = 
             **build_escalation_message(esc, services.now()),
         )
     except Exception as error:
-        log.warning("message of escalation #%s not updated: %s", esc.id, slack_error(error))
+        log.warning("message of escalation #%s not updated: %s", esc.id, error_code(error))
         if tell is not None:
             tell(
                 f":warning: Escalation #{esc.id} is {esc.status}, but I could not update its "
-                f"message (Slack said `{slack_error(error)}`)."
+                f"message (Slack said `{error_code(error)}`)."
             )
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from bot.blocks.escalations import build_assignee_dm, moved_text, reminder_text
 from bot.durations import Duration
-from bot.escalation_flows import is_permanent, refresh_message, slack_error, snapshot
+from bot.escalation_flows import refresh_message, snapshot
 from bot.escalations import OPEN, Snapshot, Stage, describe_wait, stages_due
 from bot.scheduler import Work, run_once
 from bot.services import Services
+from bot.slack_client import error_code, is_permanent
 from storage import claims
 from storage import escalations as store
 
@@ -137,7 +138,7 @@ def _best_effort(services: Services, esc: Snapshot, wait: str) -> None:
                 channel=esc.assignee_id, **build_assignee_dm(esc, wait)
             )
         except Exception as error:
-            log.warning("escalation #%s: level DM failed: %s", esc.id, slack_error(error))
+            log.warning("escalation #%s: level DM failed: %s", esc.id, error_code(error))
     refresh_message(services, esc.id)
 
 
@@ -151,7 +152,7 @@ def _post_in_thread(services: Services, esc: Snapshot, text: str) -> bool:
     except Exception as error:
         if not is_permanent(error):
             raise
-        log.warning("thread of escalation #%s unusable: %s", esc.id, slack_error(error))
+        log.warning("thread of escalation #%s unusable: %s", esc.id, error_code(error))
         return False
     return True
 
@@ -163,4 +164,4 @@ def _dm(services: Services, user_id: str, message: dict[str, Any], escalation_id
         if not is_permanent(error):
             raise
         # Nowhere left to say it; keep the claim so the clock does not retry every minute.
-        log.warning("escalation #%s reminder lost: %s", escalation_id, slack_error(error))
+        log.warning("escalation #%s reminder lost: %s", escalation_id, error_code(error))

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.user_directory import UserDirectory
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,3 +66,7 @@ class Services:
     client: WebClient
     now: Callable[[], datetime] = utc_now
     background: Background = field(default_factory=Background)
+    users: UserDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = UserDirectory(self.client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -24,3 +25,19 @@ def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def error_code(error: Exception) -> str:
+    """Slack's error code (`channel_not_found`, …), or what went wrong on the way to Slack."""
+    if isinstance(error, SlackApiError):
+        try:
+            code = error.response.get("error")
+        except Exception:  # a body that is not JSON, such as a proxy's error page
+            code = None
+        return str(code or f"HTTP {error.response.status_code}")
+    return type(error).__name__
+
+
+def is_permanent(error: Exception) -> bool:
+    """Slack answered with an error code: trying the same call again will not help."""
+    return isinstance(error, SlackApiError) and error.response.status_code == 200

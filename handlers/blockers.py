@@ -17,6 +17,7 @@ from bot.blocks.common import input_value
 from bot.errors import BatonError, InvalidInput, NotFound
 from bot.ids import BlockerAction, BlockerBlock, BlockerView
 from bot.services import Services
+from bot.slack_client import error_code
 
 
 def _team_id(body: dict[str, Any]) -> str:
@@ -38,7 +39,7 @@ def _open(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:
-        error = flows.slack_error(exc)
+        error = error_code(exc)
         raise BatonError(
             f"Slack did not open the form (`{error}`); please try again. Nothing was changed."
         ) from exc
@@ -46,7 +47,6 @@ def _open(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None
 
 def register(app: App, services: Services) -> None:
     """Register the /blocker command, the Resolved button and both modals."""
-    directory = flows.UserDirectory(services.client)
 
     @app.command("/blocker")
     def on_blocker(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -64,7 +64,10 @@ def register(app: App, services: Services) -> None:
             _open(client, body, blocks.build_create_modal(channel_id))
         else:
             assert command.request is not None
-            directory.check(command.request.waits_on_users)
+            for waited_on in command.request.waits_on_users:
+                services.users.require_person(
+                    waited_on, role="someone a blocker waits on", allow_bots=True
+                )
             card = flows.record(
                 services,
                 team_id=_team_id(body),

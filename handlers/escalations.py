@@ -30,6 +30,7 @@ from bot.escalations import (
 )
 from bot.ids import EscalationAction, EscalationBlock, EscalationView
 from bot.services import Services
+from bot.slack_client import error_code
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,6 @@ def _ephemeral_reply(respond: Respond) -> flows.Tell:
 def register(app: App, services: Services) -> None:
     """Register /escalate, the Acknowledge and Resolve buttons and the two modals."""
     settings = services.settings
-    users = flows.UserDirectory(services.client)
 
     @app.command("/escalate")
     def on_escalate(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -91,7 +91,7 @@ def register(app: App, services: Services) -> None:
                 )
             except SlackApiError as error:
                 raise BatonError(
-                    f"I could not open the form (Slack said `{flows.slack_error(error)}`). "
+                    f"I could not open the form (Slack said `{error_code(error)}`). "
                     "Try again, or type `/escalate [severity] [@owner] title`."
                 ) from error
             return
@@ -106,7 +106,7 @@ def register(app: App, services: Services) -> None:
             return
         assert isinstance(command, Create)
         if command.owner_mentioned and command.draft.owner_id:
-            users.check_owner(command.draft.owner_id)
+            services.users.require_person(command.draft.owner_id, role="an escalation's owner")
         esc = flows.record(
             services,
             command.draft,
@@ -133,7 +133,7 @@ def register(app: App, services: Services) -> None:
         chosen_owner = input_value(state, EscalationBlock.OWNER)
         if chosen_owner:
             try:
-                users.check_owner(chosen_owner)
+                services.users.require_person(chosen_owner, role="an escalation's owner")
             except BatonError as error:
                 errors["owner"] = error.user_message
         if draft is None or errors:
@@ -177,7 +177,7 @@ def register(app: App, services: Services) -> None:
         except SlackApiError as error:
             raise BatonError(
                 f"I could not open the resolution form (Slack said "
-                f"`{flows.slack_error(error)}`). Please click Resolve again."
+                f"`{error_code(error)}`). Please click Resolve again."
             ) from error
 
     @app.view(EscalationView.RESOLVE)

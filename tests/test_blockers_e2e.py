@@ -194,7 +194,7 @@ def test_blank_text_is_refused(baton: Baton) -> None:
 def test_an_unknown_user_is_refused_and_nothing_is_stored(baton: Baton) -> None:
     answer = baton.command("/blocker", "Waiting on <@UGHOST|ghost> for keys").json()
     assert answer["response_type"] == "ephemeral"
-    assert "Slack does not know the user `UGHOST`" in answer["text"]
+    assert "I can't find the user <@UGHOST>" in answer["text"]
     baton.settle()
     assert _count(baton) == 0
     assert _posts(baton) == []
