@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
+from bot.home import publish_home
 from bot.services import Services
 from storage.events import record_event
 
@@ -47,5 +48,8 @@ def register(app: App, services: Services) -> None:
         once(services, body, lambda _session: None)
 
     @app.event("app_home_opened")
-    def on_app_home_opened(body: dict[str, Any]) -> None:
-        once(services, body, lambda _session: None)
+    def on_app_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        if once(services, body, lambda _session: None):
+            services.background.submit(publish_home, services, str(event["user"]))
