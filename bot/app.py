@@ -26,6 +26,9 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
     import handlers  # the wiring is the one place bot/ reaches into handlers/
 
     services = services or build_services(settings)
+    # Bolt logs a refused request's whole body at INFO, message text included: keep it out.
+    bolt_logger = logging.getLogger("baton.bolt")
+    bolt_logger.setLevel(logging.WARNING)
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=services.client,
@@ -33,7 +36,7 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
         # services.background, which is far faster than Bolt's 10 ms ack polling.
         process_before_response=True,
         token_verification_enabled=False,
-        logger=logging.getLogger("baton.bolt"),
+        logger=bolt_logger,
     )
     handlers.register(app, services)
     return app

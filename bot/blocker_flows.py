@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -12,15 +11,15 @@ from bot import blockers as rules
 from bot.blockers import AlreadyResolved, BlockerCard, BlockerRequest
 from bot.blocks import blockers as blocks
 from bot.errors import NotAllowed, NotFound
+from bot.ids import OutboxKind
+from bot.outbox import promise
+from bot.replies import Tell, tell_if_possible, teller
 from bot.services import Services
-from bot.slack_client import error_code
+from bot.slack_client import error_code, is_permanent
 from storage import blockers as store
 from storage.models import Blocker
 
 log = logging.getLogger(__name__)
-
-# Answers the user by response_url: Bolt's `respond`, or anything called the same way.
-Respond = Callable[..., Any]
 
 
 def card_of(row: Blocker) -> BlockerCard:
@@ -50,9 +49,16 @@ def post_channel(services: Services, card: BlockerCard) -> str:
 
 
 def record(
-    services: Services, *, team_id: str, reporter_id: str, channel_id: str, request: BlockerRequest
+    services: Services,
+    *,
+    team_id: str,
+    reporter_id: str,
+    channel_id: str,
+    request: BlockerRequest,
+    reply: dict[str, Any],
+    confirm: bool = False,
 ) -> BlockerCard:
-    """Store a new open blocker with whom it waits on; nothing is sent to Slack."""
+    """Store a new open blocker with whom it waits on, and promise its post."""
     with services.db.unit_of_work() as session:
         row = store.create_blocker(
             session,
@@ -64,59 +70,61 @@ def record(
             waits_on_users=request.waits_on_users,
             waits_on_channels=request.waits_on_channels,
         )
-        return card_of(row)
+        card = card_of(row)
+        promise(
+            services,
+            session,
+            OutboxKind.BLOCKER_POST,
+            blocker_id=card.id,
+            reply=reply,
+            confirm=confirm,
+        )
+    return card
 
 
-def post(services: Services, blocker_id: int, *, respond: Respond | None = None) -> bool:
+def post(services: Services, blocker_id: int, tell: Tell, *, confirm: bool = False) -> bool:
     """Post the blocker's message and remember where; tell the reporter if Slack refuses.
 
-    `respond` answers the slash command that raised it; without it (the modal path) the
-    reporter gets an ephemeral confirmation in the origin channel, or a DM when that fails.
+    A passing Slack error raises, so the outbox tries again; once posted, a retry does not
+    post twice. With `confirm` (the modal path), the reporter is told the number afterwards.
     """
-    with services.db.reading() as session:
-        row = store.get_blocker(session, blocker_id)
-        if row is None:
-            return False
-        card = card_of(row)
-    target = post_channel(services, card)
-    message = blocks.build_blocker_message(card)
-    try:
-        response = services.client.chat_postMessage(channel=target, **message)
-    except SlackApiError as exc:
-        error = error_code(exc)
-        log.info("blocker %s not posted in %s: %s", card.id, target, error)
-        tell_reporter(
-            services, card, blocks.build_post_failed(card, target, error), respond=respond
-        )
-        return False
-    channel_id, ts = str(response.get("channel") or target), str(response["ts"])
-    with services.db.unit_of_work() as session:
-        store.set_posted(session, card.id, channel_id=channel_id, message_ts=ts)
-    if _load(services, card.id).is_resolved:
-        # Resolved while the message was on its way: show that, not a button that no longer works.
-        update_message(services, card.id, resolver_id=None)
-    if respond is None:
-        confirm = blocks.build_confirmation(card, channel_id)
+    card = _load(services, blocker_id)
+    if card.message_ts is None:
+        target = post_channel(services, card)
+        message = blocks.build_blocker_message(card)
         try:
-            services.client.chat_postEphemeral(
-                channel=card.source_channel_id, user=card.reporter_id, **confirm
+            response = services.client.chat_postMessage(channel=target, **message)
+        except Exception as exc:
+            if not is_permanent(exc):
+                raise
+            error = error_code(exc)
+            log.info("blocker %s not posted in %s: %s", card.id, target, error)
+            tell_if_possible(
+                tell, blocks.build_post_failed(card, target, error), f"blocker {card.id}"
             )
-        except SlackApiError:
-            direct_message(services, card.reporter_id, confirm["text"])
+            return False
+        channel_id, ts = str(response.get("channel") or target), str(response["ts"])
+        with services.db.unit_of_work() as session:
+            store.set_posted(session, card.id, channel_id=channel_id, message_ts=ts)
+        card = _load(services, card.id)
+        if card.is_resolved:
+            # Resolved while the message was on its way: show that, not a dead button.
+            update_message(services, card.id, resolver_id=None)
+    if confirm and card.channel_id:
+        tell_if_possible(
+            tell, blocks.build_confirmation(card, card.channel_id)["text"], f"blocker {card.id}"
+        )
     return True
 
 
-def tell_reporter(
-    services: Services, card: BlockerCard, text: str, *, respond: Respond | None
-) -> None:
-    """Tell the reporter alone: through the command's response_url, else by DM."""
-    if respond is not None:
-        try:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-            return
-        except Exception:
-            log.warning("response_url failed for blocker %s; sending a DM", card.id)
-    direct_message(services, card.reporter_id, text)
+def post_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task behind `record`."""
+    post(
+        services,
+        int(payload["blocker_id"]),
+        teller(services, payload["reply"]),
+        confirm=bool(payload.get("confirm")),
+    )
 
 
 def direct_message(services: Services, user_id: str, text: str) -> bool:
@@ -173,6 +181,13 @@ def resolve(services: Services, blocker_id: int, user_id: str, note: str | None)
         if not card.is_resolved and store.resolve(
             session, blocker_id, user_id=user_id, note=note, now=services.now()
         ):
+            promise(
+                services,
+                session,
+                OutboxKind.BLOCKER_UPDATE,
+                blocker_id=blocker_id,
+                resolver_id=user_id,
+            )
             session.refresh(row)
             return card_of(row)
         session.refresh(row)
@@ -188,11 +203,18 @@ def update_message(services: Services, blocker_id: int, *, resolver_id: str | No
     message = blocks.build_resolved_message(card)
     try:
         services.client.chat_update(channel=card.channel_id, ts=card.message_ts, **message)
-    except SlackApiError as exc:
+    except Exception as exc:
+        if not is_permanent(exc):
+            raise
         error = error_code(exc)
         log.info("blocker %s message not updated: %s", card.id, error)
         if resolver_id:
             direct_message(services, resolver_id, blocks.build_update_failed(card, error))
+
+
+def update_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task behind `resolve`."""
+    update_message(services, int(payload["blocker_id"]), resolver_id=payload.get("resolver_id"))
 
 
 def channel_list(services: Services, channel_id: str) -> dict[str, Any]:

@@ -62,9 +62,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.app import build_app
+        from bot.outbox import start_drainer_process
 
         handler = SocketModeHandler(build_app(settings), settings.slack_app_token)
-        handler.start()  # type: ignore[no-untyped-call]
+        drainer = start_drainer_process()
+        try:
+            handler.start()  # type: ignore[no-untyped-call]
+        finally:
+            drainer.terminate()
         return
     from bot.web import serve
 
@@ -145,6 +150,62 @@ def cmd_kpi(args: argparse.Namespace) -> None:
         print(build_kpi_text(args.subject, figures, days=args.days, channel_id=args.channel))
 
 
+def cmd_digest(args: argparse.Namespace) -> None:
+    if args.dry_run and not args.out:
+        raise CommandError("--dry-run needs --out DIR: the folder to write the digest to")
+    if args.out and not args.dry_run:
+        raise CommandError("--out goes with --dry-run; without it the digest is posted")
+    settings = _settings(require_slack=not args.dry_run)
+    if not args.dry_run and not settings.digest_channels:
+        raise CommandError(
+            "BATON_DIGEST_CHANNELS: required to post the digest (channel ids such as "
+            "C012AB3CD); `baton digest --dry-run --out DIR` writes it without Slack"
+        )
+    configure_logging(settings.log_level)
+    _prepare_database(settings)
+    from bot.app import build_services
+    from bot.digest import digest_week, post_digest, write_digest
+
+    services = build_services(settings)
+    try:
+        if args.dry_run:
+            week = digest_week(services, scheduled=False)
+            for path in write_digest(services, week, Path(args.out)):
+                print(path)
+            return
+        week = digest_week(services, scheduled=not (args.now or args.force))
+        failed = []
+        for channel in settings.digest_channels:
+            outcome = post_digest(services, channel, week, force=args.force, hold_on_refusal=False)
+            posted = f" ({', '.join(outcome.parts)})" if outcome.parts else ""
+            print(f"{channel}: digest of the week of {week:%d %b %Y} {outcome.status}{posted}")
+            if outcome.status == "failed":
+                failed.append(f"{channel} ({outcome.error})")
+    finally:
+        services.background.shutdown()
+        services.db.dispose()
+    if failed:
+        raise CommandError(
+            f"digest not posted in full to {', '.join(failed)}; check that Baton is in the "
+            "channel (/invite @Baton) and run the command again: it posts only what is missing"
+        )
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    import time
+
+    configure_logging("WARNING")
+    from bot.demo import run_demo
+
+    started = time.perf_counter()
+    result = run_demo(Path(args.out))
+    elapsed = time.perf_counter() - started
+    print(f"Baton demo: 12 weeks of a BOT team in {result.database}")
+    for path in result.files:
+        print(f"  {path}")
+    print(f"{result.alerts} alerts firing; done in {elapsed:.1f} s. Open digest.md to start.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baton", description="Baton: the Slack app Build-Operate-Transfer teams run on."
@@ -180,6 +241,27 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_argument("--channel", default=None, help="only what was raised in this channel id")
     kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     kpi.set_defaults(func=cmd_kpi)
+
+    digest = commands.add_parser("digest", help="post the weekly digest, or write it to a folder")
+    digest.add_argument(
+        "--now", action="store_true", help="post last week's digest now, not at its scheduled time"
+    )
+    digest.add_argument(
+        "--force", action="store_true", help="post it again even if it was posted already"
+    )
+    digest.add_argument(
+        "--dry-run", action="store_true", help="write it to --out instead of posting it"
+    )
+    digest.add_argument("--out", default=None, help="folder for --dry-run")
+    digest.set_defaults(func=cmd_digest)
+
+    demo = commands.add_parser(
+        "demo", help="a seeded 12-week team history, its digest and alerts; no Slack needed"
+    )
+    demo.add_argument(
+        "--out", default="baton-demo", help="folder to write to (default ./baton-demo)"
+    )
+    demo.set_defaults(func=cmd_demo)
 
     export = commands.add_parser("export", help="write one CSV per table a user owns")
     export.add_argument("--out", required=True, help="directory to write the CSV files to")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.blocks.escalations import (
     already_text,
+    build_confirmation,
     build_escalation_message,
     build_list,
     build_owner_dm,
@@ -18,17 +18,17 @@ from bot.blocks.escalations import (
 )
 from bot.config import Settings
 from bot.errors import BatonError, NotAllowed, NotFound
-from bot.escalations import RESOLVED, Draft, Snapshot
+from bot.escalations import OPEN, RESOLVED, Draft, Snapshot
+from bot.ids import OutboxKind
+from bot.outbox import promise
+from bot.replies import Tell, tell_if_possible, teller
 from bot.services import Services
 from bot.severity import Severity
-from bot.slack_client import error_code
+from bot.slack_client import error_code, is_permanent
 from storage import escalations as store
 from storage.models import Escalation
 
 log = logging.getLogger(__name__)
-
-# Tell one person something privately: an ephemeral reply or a DM.
-Tell = Callable[[str], None]
 
 
 class AlreadyDone(BatonError):
@@ -69,9 +69,16 @@ def post_channel(settings: Settings, source_channel_id: str) -> str:
 
 
 def record(
-    services: Services, draft: Draft, *, team_id: str, reporter_id: str, source_channel_id: str
+    services: Services,
+    draft: Draft,
+    *,
+    team_id: str,
+    reporter_id: str,
+    source_channel_id: str,
+    reply: dict[str, Any],
+    confirm: bool = False,
 ) -> Snapshot:
-    """Store a new open escalation; its number is its row id."""
+    """Store a new open escalation and promise its announcement; its number is its row id."""
     with services.db.unit_of_work() as session:
         row = store.create_escalation(
             session,
@@ -85,7 +92,16 @@ def record(
             description=draft.description,
             link=draft.link,
         )
-        return snapshot(row)
+        esc = snapshot(row)
+        promise(
+            services,
+            session,
+            OutboxKind.ESCALATION_ANNOUNCE,
+            escalation_id=esc.id,
+            reply=reply,
+            confirm=confirm,
+        )
+    return esc
 
 
 def _load(session: Session, escalation_id: int) -> Escalation:
@@ -101,55 +117,59 @@ def load(services: Services, escalation_id: int) -> Snapshot:
         return snapshot(_load(session, escalation_id))
 
 
-def announce(
-    services: Services, escalation_id: int, tell: Tell, *, confirmation: str | None = None
-) -> None:
+def announce(services: Services, escalation_id: int, tell: Tell, *, confirm: bool = False) -> None:
     """Post the new escalation, remember where, DM its owner; tell the reporter what failed.
 
-    `confirmation`, when given, is told first (a modal has no reply of its own to carry it).
+    Only the channel post is retried (a passing Slack error raises); it is skipped once done,
+    so a retry never posts twice. With `confirm`, the reporter is told the number once posted.
     """
-    if confirmation is not None:
-        try:
-            tell(confirmation)
-        except Exception as error:
-            log.warning("reporter not told escalation #%s: %s", escalation_id, error_code(error))
     esc = load(services, escalation_id)
-    target = post_channel(services.settings, esc.source_channel_id)
-    try:
-        answer = services.client.chat_postMessage(
-            channel=target, **build_escalation_message(esc, services.now())
-        )
-    except Exception as error:
-        log.warning("escalation #%s not posted: %s", esc.id, error_code(error))
-        configured = services.settings.escalation_channel is not None
-        tell(posting_failed_text(esc.id, target, error_code(error), configured=configured))
-    else:
-        channel_id, ts = str(answer.get("channel") or target), str(answer["ts"])
-        with services.db.unit_of_work() as session:
-            store.set_posted(session, esc.id, channel_id=channel_id, message_ts=ts)
-        esc = load(services, escalation_id)
+    if not esc.is_posted:
+        target = post_channel(services.settings, esc.source_channel_id)
+        try:
+            answer = services.client.chat_postMessage(
+                channel=target, **build_escalation_message(esc, services.now())
+            )
+        except Exception as error:
+            if not is_permanent(error):
+                raise
+            log.warning("escalation #%s not posted: %s", esc.id, error_code(error))
+            configured = services.settings.escalation_channel is not None
+            tell(posting_failed_text(esc.id, target, error_code(error), configured=configured))
+        else:
+            channel_id, ts = str(answer.get("channel") or target), str(answer["ts"])
+            with services.db.unit_of_work() as session:
+                store.set_posted(session, esc.id, channel_id=channel_id, message_ts=ts)
+            esc = load(services, escalation_id)
+            if esc.status != OPEN:
+                # Acknowledged or resolved while the post was on its way: show that.
+                refresh_message(services, esc.id)
 
+    if confirm and esc.channel_id:
+        # After a failed post, the failure message has already told the number.
+        tell_if_possible(
+            tell, build_confirmation(esc, esc.channel_id)["text"], f"escalation #{esc.id}"
+        )
     if esc.owner_id:
         try:
             services.client.chat_postMessage(channel=esc.owner_id, **build_owner_dm(esc))
         except Exception as error:
             log.warning("owner of escalation #%s not told: %s", esc.id, error_code(error))
-            tell(dm_failed_text(esc.id, esc.owner_id, error_code(error)))
+            tell_if_possible(
+                tell,
+                dm_failed_text(esc.id, esc.owner_id, error_code(error)),
+                f"escalation #{esc.id}",
+            )
 
 
-def tell_privately(services: Services, user_id: str, channel_id: str | None) -> Tell:
-    """An ephemeral message in `channel_id`, or a DM when Baton cannot post there."""
-
-    def tell(text: str) -> None:
-        if channel_id:
-            try:
-                services.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-                return
-            except Exception as error:
-                log.info("ephemeral failed (%s); sending a DM", error_code(error))
-        services.client.chat_postMessage(channel=user_id, text=text)
-
-    return tell
+def announce_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task behind `record`."""
+    announce(
+        services,
+        int(payload["escalation_id"]),
+        teller(services, payload["reply"]),
+        confirm=bool(payload.get("confirm")),
+    )
 
 
 # -- acknowledging and resolving ---------------------------------------------------------
@@ -162,7 +182,9 @@ def _refusal(esc: Snapshot, verb: str) -> NotAllowed:
     )
 
 
-def acknowledge(services: Services, escalation_id: int, user_id: str) -> Snapshot:
+def acknowledge(
+    services: Services, escalation_id: int, user_id: str, reply: dict[str, Any]
+) -> Snapshot:
     """Acknowledge once; NotAllowed for others, AlreadyDone when someone was first."""
     with services.db.unit_of_work() as session:
         row = _load(session, escalation_id)
@@ -170,11 +192,21 @@ def acknowledge(services: Services, escalation_id: int, user_id: str) -> Snapsho
         if not esc.may_be_changed_by(user_id, services.settings.admins):
             raise _refusal(esc, "acknowledge")
         changed = store.acknowledge(session, escalation_id, user_id=user_id, now=services.now())
+        if changed:
+            _promise_refresh(services, session, escalation_id, reply)
         session.refresh(row)
         esc = snapshot(row)
     if not changed:
         raise AlreadyDone(already_text(esc))
     return esc
+
+
+def _promise_refresh(
+    services: Services, session: Session, escalation_id: int, reply: dict[str, Any]
+) -> None:
+    promise(
+        services, session, OutboxKind.ESCALATION_REFRESH, escalation_id=escalation_id, reply=reply
+    )
 
 
 def check_may_resolve(services: Services, escalation_id: int, user_id: str) -> Snapshot:
@@ -187,7 +219,13 @@ def check_may_resolve(services: Services, escalation_id: int, user_id: str) -> S
     return esc
 
 
-def resolve(services: Services, escalation_id: int, user_id: str, note: str | None) -> Snapshot:
+def resolve(
+    services: Services,
+    escalation_id: int,
+    user_id: str,
+    note: str | None,
+    reply: dict[str, Any],
+) -> Snapshot:
     """Resolve once, with an optional note; permission is checked again at submission."""
     with services.db.unit_of_work() as session:
         row = _load(session, escalation_id)
@@ -197,6 +235,8 @@ def resolve(services: Services, escalation_id: int, user_id: str, note: str | No
         changed = store.resolve(
             session, escalation_id, user_id=user_id, note=note, now=services.now()
         )
+        if changed:
+            _promise_refresh(services, session, escalation_id, reply)
         session.refresh(row)
         esc = snapshot(row)
     if not changed:
@@ -216,12 +256,19 @@ def refresh_message(services: Services, escalation_id: int, tell: Tell | None = 
             **build_escalation_message(esc, services.now()),
         )
     except Exception as error:
+        if not is_permanent(error):
+            raise
         log.warning("message of escalation #%s not updated: %s", esc.id, error_code(error))
         if tell is not None:
             tell(
                 f":warning: Escalation #{esc.id} is {esc.status}, but I could not update its "
                 f"message (Slack said `{error_code(error)}`)."
             )
+
+
+def refresh_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task behind `acknowledge` and `resolve`."""
+    refresh_message(services, int(payload["escalation_id"]), teller(services, payload["reply"]))
 
 
 # -- listing -----------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def _announce_move(services: Services, esc: Snapshot, wait: str) -> None:
         return
     if esc.assignee_id:
         _dm(services, esc.assignee_id, build_assignee_dm(esc, wait), esc.id)
-    refresh_message(services, esc.id)
+    _refresh_quietly(services, esc.id)
 
 
 def _best_effort(services: Services, esc: Snapshot, wait: str) -> None:
@@ -139,7 +139,15 @@ def _best_effort(services: Services, esc: Snapshot, wait: str) -> None:
             )
         except Exception as error:
             log.warning("escalation #%s: level DM failed: %s", esc.id, error_code(error))
-    refresh_message(services, esc.id)
+    _refresh_quietly(services, esc.id)
+
+
+def _refresh_quietly(services: Services, escalation_id: int) -> None:
+    # The stage's news is out: a failed edit must not give the claim back and repeat it.
+    try:
+        refresh_message(services, escalation_id)
+    except Exception as error:
+        log.warning("escalation #%s: message not edited: %s", escalation_id, error_code(error))
 
 
 def _post_in_thread(services: Services, esc: Snapshot, text: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import blockers as blocker_rules
 from bot.blocker_flows import card_of
 from bot.blocks.home import build_home_view
@@ -25,3 +27,8 @@ def publish_home(services: Services, user_id: str) -> None:
     week = answer(services, "summary", days=7)
     view = build_home_view(escalations=escalations, blockers=blockers, week=week)
     services.client.views_publish(user_id=user_id, view=view)
+
+
+def publish_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task promised when someone opens the Home tab."""
+    publish_home(services, str(payload["user_id"]))

@@ -42,5 +42,32 @@ class BlockerBlock(StrEnum):
     ACTIONS = "blocker_actions"
 
 
+class NpsAction(StrEnum):
+    # The eleven buttons are nps_score_0 … nps_score_10: ids must differ within a block.
+    SCORE = "nps_score"
+
+
+class NpsView(StrEnum):
+    COMMENT = "nps_comment"
+
+
+class NpsBlock(StrEnum):
+    QUESTION = "nps_question"
+    SCORES = "nps_scores"
+    COMMENT = "nps_comment"
+
+
 # The value every input block in a Baton modal uses for its single element.
 INPUT = "value"
+
+
+class OutboxKind(StrEnum):
+    """Kinds of work listeners promise in the outbox (bot/tasks.py runs them)."""
+
+    ESCALATION_ANNOUNCE = "escalation.announce"
+    ESCALATION_REFRESH = "escalation.refresh"
+    BLOCKER_POST = "blocker.post"
+    BLOCKER_UPDATE = "blocker.update"
+    HOME_PUBLISH = "home.publish"
+    KPI_REPLY = "kpi.reply"
+    KPI_CHART = "kpi.chart"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services import Services
-from storage import claims, events
+from storage import claims, events, outbox
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,38 @@ def forget_old_events(services: Services, now: datetime) -> None:
     """Slack retries within minutes; a day of delivery records is plenty."""
     with services.db.unit_of_work() as session:
         events.forget_events_before(session, before=now - timedelta(days=1))
+        outbox.forget_done_before(session, before=now - timedelta(days=7))
+
+
+def drain_outbox(services: Services, now: datetime) -> None:
+    """The clock drains too, so promised Slack work gets done even if no web drainer runs."""
+    from bot.outbox import Drainer
+    from bot.tasks import registry
+
+    Drainer(services, registry()).drain(timeout=30)
 
 
 def jobs() -> dict[str, Job]:
     """Every periodic job of the clock, by name."""
+    from bot.alerts import run_alerts
     from bot.blocker_reminders import remind_overdue_blockers
+    from bot.digest import run_digests
     from bot.escalation_reminders import escalate_unacknowledged
+    from bot.latency.report import refresh_statistics
+    from bot.latency.sides import refresh_sides
+    from bot.nps.jobs import nps_rounds, send_invitations
 
     return {
         "escalation_reminders": escalate_unacknowledged,
         "blocker_reminders": remind_overdue_blockers,
         "forget_old_events": forget_old_events,
+        "outbox": drain_outbox,
+        "latency_sides": refresh_sides,
+        "latency_statistics": refresh_statistics,
+        "nps_rounds": nps_rounds,
+        "nps_send": send_invitations,
+        "digest": run_digests,
+        "alerts": run_alerts,
     }
 
 

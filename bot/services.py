@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,11 +25,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _lower_priority() -> None:
+    # Linux schedules threads one by one: at the lowest priority, this work only runs when no
+    # request is waiting for the CPU, so Slack always gets its answer first.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 class Background:
     """Work done after Slack has its answer: posting, DMs, message updates."""
 
     def __init__(self, max_workers: int = 4) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="baton-bg")
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="baton-bg", initializer=_lower_priority
+        )
         self._pending = 0
         self._idle = threading.Condition()
 

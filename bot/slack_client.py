@@ -12,6 +12,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 
+# Dropped connections, 429s (after Retry-After) and 5xx are tried again; API errors are not.
+RETRY_HANDLERS = (
+    ConnectionErrorRetryHandler(max_retry_count=2),
+    RateLimitErrorRetryHandler(max_retry_count=3),
+    ServerErrorRetryHandler(max_retry_count=2),
+)
+
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """A WebClient that retries dropped connections, 429s (after Retry-After) and 5xx."""
@@ -19,11 +26,7 @@ def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=list(RETRY_HANDLERS),
     )
 
 

@@ -1,14 +1,25 @@
-"""gunicorn, run from `baton serve` with the app preloaded once."""
+"""gunicorn, run from `baton serve` with the settings of bot/gunicorn_config.py."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot import gunicorn_config
 from bot.config import Settings
 from bot.server import create_wsgi_app
+
+_SETTINGS = (
+    "workers",
+    "preload_app",
+    "accesslog",
+    "timeout",
+    "graceful_timeout",
+    "when_ready",
+    "post_fork",
+    "on_exit",
+)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -25,22 +36,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def _post_fork(_server: Any, worker: Any) -> None:
-    # Connections opened in the master before the fork must not be shared with it.
-    services = getattr(worker.app.application, "services", None)
-    if services is not None:
-        services.db.engine.dispose(close=False)
-
-
 def serve(settings: Settings, *, workers: int | None = None, port: int | None = None) -> None:
     """Serve Baton on 0.0.0.0:PORT with gunicorn sync workers until stopped."""
-    options = {
-        "bind": f"0.0.0.0:{port or settings.port}",
-        "workers": workers or int(os.environ.get("WEB_CONCURRENCY", "2")),
-        "preload_app": True,
-        "post_fork": _post_fork,
-        "accesslog": "-",
-        "timeout": 30,
-        "graceful_timeout": 20,
-    }
+    options = {name: getattr(gunicorn_config, name) for name in _SETTINGS}
+    options["bind"] = f"0.0.0.0:{port or settings.port}"
+    if workers:
+        options["workers"] = workers
     _Gunicorn(create_wsgi_app(settings), options).run()

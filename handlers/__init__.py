@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import blockers, errors, escalations, events, kpi
+from handlers import blockers, errors, escalations, events, kpi, nps
 
 
 def register(app: App, services: Services) -> None:
@@ -15,3 +15,4 @@ def register(app: App, services: Services) -> None:
     escalations.register(app, services)
     blockers.register(app, services)
     kpi.register(app, services)
+    nps.register(app, services)

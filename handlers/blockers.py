@@ -16,6 +16,7 @@ from bot.blocks import blockers as blocks
 from bot.blocks.common import input_value
 from bot.errors import BatonError, InvalidInput, NotFound
 from bot.ids import BlockerAction, BlockerBlock, BlockerView
+from bot.replies import reply_target
 from bot.services import Services
 from bot.slack_client import error_code
 
@@ -74,10 +75,10 @@ def register(app: App, services: Services) -> None:
                 reporter_id=user_id,
                 channel_id=channel_id,
                 request=command.request,
+                reply=reply_target(user_id, response_url=body.get("response_url")),
             )
             confirmation = blocks.build_confirmation(card, flows.post_channel(services, card))
             ack(response_type="ephemeral", **confirmation)
-            services.background.submit(flows.post, services, card.id, respond=respond)
 
     @app.view(BlockerView.CREATE)
     def on_create_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -97,15 +98,17 @@ def register(app: App, services: Services) -> None:
             waits_on_users=tuple(input_value(state, BlockerBlock.WAITS_ON_USERS) or ()),
             waits_on_channels=tuple(input_value(state, BlockerBlock.WAITS_ON_CHANNELS) or ()),
         )
-        card = flows.record(
+        reporter_id = body["user"]["id"]
+        flows.record(
             services,
             team_id=_team_id(body),
-            reporter_id=body["user"]["id"],
+            reporter_id=reporter_id,
             channel_id=str(origin),
             request=request,
+            reply=reply_target(reporter_id, channel_id=str(origin)),
+            confirm=True,
         )
         ack()
-        services.background.submit(flows.post, services, card.id)
 
     @app.action(BlockerAction.RESOLVE)
     def on_resolve_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -127,6 +130,5 @@ def register(app: App, services: Services) -> None:
         blocker_id = _metadata(view).get("blocker_id")
         if not isinstance(blocker_id, int):
             raise NotFound("I lost track of which blocker this was; press Resolved again.")
-        card = flows.resolve(services, blocker_id, user_id, note)
+        flows.resolve(services, blocker_id, user_id, note)
         ack()
-        services.background.submit(flows.update_message, services, card.id, resolver_id=user_id)

@@ -29,6 +29,7 @@ from bot.escalations import (
     read_form,
 )
 from bot.ids import EscalationAction, EscalationBlock, EscalationView
+from bot.replies import reply_target
 from bot.services import Services
 from bot.slack_client import error_code
 
@@ -60,13 +61,6 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _ephemeral_reply(respond: Respond) -> flows.Tell:
-    def tell(text: str) -> None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-    return tell
 
 
 def register(app: App, services: Services) -> None:
@@ -107,16 +101,17 @@ def register(app: App, services: Services) -> None:
         assert isinstance(command, Create)
         if command.owner_mentioned and command.draft.owner_id:
             services.users.require_person(command.draft.owner_id, role="an escalation's owner")
+        reporter_id = str(body["user_id"])
         esc = flows.record(
             services,
             command.draft,
             team_id=_team_id(body),
-            reporter_id=str(body["user_id"]),
+            reporter_id=reporter_id,
             source_channel_id=channel_id,
+            reply=reply_target(reporter_id, response_url=body.get("response_url")),
         )
         target = flows.post_channel(settings, channel_id)
         ack(response_type="ephemeral", **build_confirmation(esc, target))
-        services.background.submit(flows.announce, services, esc.id, _ephemeral_reply(respond))
 
     @app.view(EscalationView.CREATE)
     def on_create_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -144,28 +139,26 @@ def register(app: App, services: Services) -> None:
             return
         reporter_id = str(body["user"]["id"])
         channel_id = str(_metadata(view).get("channel_id") or "")
-        esc = flows.record(
+        source_channel_id = channel_id or reporter_id
+        flows.record(
             services,
             draft,
             team_id=_team_id(body),
             reporter_id=reporter_id,
-            source_channel_id=channel_id or reporter_id,
+            source_channel_id=source_channel_id,
+            reply=reply_target(reporter_id, channel_id=channel_id or None),
+            # A modal has no reply of its own to carry the number: the announcement tells it.
+            confirm=True,
         )
         ack()
-        tell = flows.tell_privately(services, reporter_id, channel_id or None)
-        target = flows.post_channel(settings, esc.source_channel_id)
-        confirmation = build_confirmation(esc, target)["text"]
-        services.background.submit(
-            flows.announce, services, esc.id, tell, confirmation=confirmation
-        )
 
     @app.action(EscalationAction.ACKNOWLEDGE)
     def on_acknowledge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         escalation_id = _escalation_id(body["actions"][0].get("value"))
-        flows.acknowledge(services, escalation_id, str(body["user"]["id"]))
-        tell = _ephemeral_reply(respond)
-        services.background.submit(flows.refresh_message, services, escalation_id, tell)
+        user_id = str(body["user"]["id"])
+        reply = reply_target(user_id, response_url=body.get("response_url"))
+        flows.acknowledge(services, escalation_id, user_id, reply)
 
     @app.action(EscalationAction.RESOLVE)
     def on_resolve_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -189,7 +182,8 @@ def register(app: App, services: Services) -> None:
             return
         user_id = str(body["user"]["id"])
         escalation_id = _escalation_id(_metadata(view).get("escalation_id"))
-        esc = flows.resolve(services, escalation_id, user_id, note)
+        channel_id = flows.load(services, escalation_id).channel_id
+        flows.resolve(
+            services, escalation_id, user_id, note, reply_target(user_id, channel_id=channel_id)
+        )
         ack()
-        tell = flows.tell_privately(services, user_id, esc.channel_id)
-        services.background.submit(flows.refresh_message, services, escalation_id, tell)

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session
 
-from bot.home import publish_home
+from bot.ids import OutboxKind
+from bot.latency.ingest import receive
+from bot.outbox import promise
 from bot.services import Services
 from storage.events import record_event
 
@@ -34,22 +36,20 @@ def once(services: Services, body: dict[str, Any], effect: Callable[[Session], N
     return True
 
 
-def is_human_message(event: dict[str, Any]) -> bool:
-    """A person's message: no bot, no edit, deletion, join or other system subtype."""
-    if event.get("bot_id") or event.get("bot_profile"):
-        return False
-    return event.get("subtype") in (None, "thread_broadcast", "file_share")
-
-
 def register(app: App, services: Services) -> None:
     @app.event("message")
-    def on_message(body: dict[str, Any]) -> None:
-        # Recorded now so that a retried delivery is recognised; timing comes with the latency work.
-        once(services, body, lambda _session: None)
+    def on_message(body: dict[str, Any], context: BoltContext) -> None:
+        # Like once(): the delivery is recorded in the transaction that applies it, but on the
+        # driver connection directly, since every message of every channel comes this way.
+        receive(services, body, bot_user_id=context.bot_user_id)
 
     @app.event("app_home_opened")
     def on_app_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
             return
-        if once(services, body, lambda _session: None):
-            services.background.submit(publish_home, services, str(event["user"]))
+        user_id = str(event["user"])
+        once(
+            services,
+            body,
+            lambda session: promise(services, session, OutboxKind.HOME_PUBLISH, user_id=user_id),
+        )

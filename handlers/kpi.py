@@ -6,12 +6,17 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.kpi import USAGE, build_kpi_message
+from bot.blocks.kpi import USAGE
+from bot.digest import CHARTS
 from bot.errors import InvalidInput
-from bot.kpi.answers import SUBJECTS, answer
+from bot.kpi.answers import SUBJECTS
+from bot.kpi.deferred import kpi_message, promise_chart, promise_reply
 from bot.kpi.period import parse_span
+from bot.nps.rules import parse_admin as parse_nps_admin
+from bot.replies import reply_target
 from bot.services import Services
 from bot.slack_text import CHANNEL_MENTION
+from handlers import nps
 
 # Periods longer than this are answered after the ack, through response_url.
 INLINE_DAYS = 31
@@ -37,6 +42,16 @@ def parse_kpi_text(text: str) -> tuple[str, int, str | None]:
     return subject, days, channel
 
 
+def parse_chart_text(text: str) -> str | None:
+    """`chart latency` → "latency"; None when the text asks for no chart."""
+    words = text.lower().split()
+    if not words or words[0] != "chart":
+        return None
+    if len(words) == 2 and words[1] in CHARTS:
+        return words[1]
+    raise InvalidInput(f"Which chart? `/kpi chart {'|'.join(CHARTS)}`.\n{USAGE}")
+
+
 def register(app: App, services: Services) -> None:
     @app.command("/kpi")
     def kpi_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -44,14 +59,36 @@ def register(app: App, services: Services) -> None:
         if text.lower() == "help":
             ack(response_type="ephemeral", text=USAGE)
             return
-        subject, days, channel = parse_kpi_text(text)
-
-        def reply() -> dict[str, Any]:
-            figures = answer(services, subject, days=days, channel=channel)
-            return build_kpi_message(subject, figures, days=days, channel_id=channel)
-
-        if days <= INLINE_DAYS:
-            ack(response_type="ephemeral", **reply())
+        # NPS (issue 4): `/kpi nps start|close`, for admins.
+        nps_action = parse_nps_admin(text)
+        if nps_action is not None:
+            nps.admin_command(services, ack, respond, str(command.get("user_id")), nps_action)
             return
+        # Charts (issue 5): `/kpi chart latency|escalations|blockers|nps`, sent by DM.
+        chart = parse_chart_text(text)
+        if chart is not None:
+            user_id = str(command.get("user_id"))
+            ack(
+                response_type="ephemeral",
+                text=f"Drawing the {chart} chart of the last {services.settings.digest_weeks} "
+                "weeks; it will come to you in a DM from Baton.",
+            )
+            reply = reply_target(user_id, response_url=command.get("response_url"))
+            promise_chart(services, subject=chart, reply=reply)
+            return
+        subject, days, channel = parse_kpi_text(text)
+        if days <= INLINE_DAYS:
+            ack(
+                response_type="ephemeral",
+                **kpi_message(services, subject, days=days, channel=channel),
+            )
+            return
+        promise_reply(
+            services,
+            subject=subject,
+            days=days,
+            channel=channel,
+            user_id=str(command.get("user_id")),
+            response_url=command.get("response_url"),
+        )
         ack(response_type="ephemeral", text=f"Adding up the last {days} days…")
-        services.background.submit(lambda: respond(response_type="ephemeral", **reply()))

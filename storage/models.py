@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -69,6 +71,27 @@ class JobClaim(Base):
     period: Mapped[str] = mapped_column(String(64))
     claimed_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class OutboxTask(Base):
+    """Slack work promised in a transaction and done after it: posts, DMs, message edits.
+
+    Written in the same transaction as the change it announces, so a crash after the commit
+    loses nothing; done by a separate, low-priority process, so Slack gets its answer first.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class Escalation(Base):
@@ -147,4 +170,232 @@ class BlockerWait(Base):
 # --- Latency: message timing (issue 3) ---
 
 
+class Message(Base):
+    """A person's message in a tracked channel: ids and times only, never its text.
+
+    `wait_kind` is "mention" (it mentions people other than its author) or "question" (a
+    top-level question without such mentions); None when it waits for nothing. A row with no
+    `user_id` is a tombstone: its deletion arrived before the message itself.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts", name="uq_messages_channel_ts"),
+        Index("ix_messages_channel_user_posted", "channel_id", "user_id", "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    ts: Mapped[str] = mapped_column(String(SLACK_ID))
+    thread_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    user_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    posted_at: Mapped[datetime]
+    is_question: Mapped[bool] = mapped_column(default=False)
+    wait_kind: Mapped[str | None] = mapped_column(String(8))
+    deleted: Mapped[bool] = mapped_column(default=False)
+    author_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    # The answerer's side; until an answer comes, the side expected to answer.
+    answer_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    answer_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    answer_user: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    answered_at: Mapped[datetime | None]
+    wall_seconds: Mapped[float | None]
+    business_seconds: Mapped[float | None]
+    sla_due_at: Mapped[datetime | None]
+    unanswered_due_at: Mapped[datetime | None]
+
+
+# Replies only: a top-level message (most of them) is never looked up by its thread.
+Index(
+    "ix_messages_channel_thread_posted",
+    Message.channel_id,
+    Message.thread_ts,
+    Message.posted_at,
+    sqlite_where=Message.thread_ts.is_not(None),
+    postgresql_where=Message.thread_ts.is_not(None),
+)
+# Period figures read waiting messages only, and only these columns: the index holds them all,
+# in GROUP BY order, so a 90-day answer reads one index and never sorts or visits the table.
+Index(
+    "ix_messages_waiting_figures",
+    Message.channel_id,
+    Message.author_side,
+    Message.answer_side,
+    Message.posted_at,
+    Message.deleted,
+    Message.answered_at,
+    Message.wall_seconds,
+    Message.business_seconds,
+    Message.sla_due_at,
+    Message.unanswered_due_at,
+    sqlite_where=Message.wait_kind.is_not(None),
+    postgresql_where=Message.wait_kind.is_not(None),
+)
+
+
+class MessageMention(Base):
+    """A person a waiting message mentions, with that message's answer time (None: open)."""
+
+    __tablename__ = "message_mentions"
+    __table_args__ = (
+        Index("ix_message_mentions_open", "channel_id", "user_id", "answered_at", "posted_at"),
+    )
+
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    posted_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class SideMember(Base):
+    """Who is on which side (client, partner), as the side's Slack user group last said."""
+
+    __tablename__ = "side_members"
+
+    side: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    refreshed_at: Mapped[datetime]
+
+
 # --- Internal NPS: rounds, invitations, answers (issue 4) ---
+
+
+class NpsRound(Base):
+    """One survey round: the audience asked, the question, when it opened and closed."""
+
+    __tablename__ = "nps_rounds"
+    # `open_team` is set while the round is open and cleared when it closes: the unique key
+    # lets each workspace have one open round, however many processes try to start one.
+    __table_args__ = (UniqueConstraint("open_team", name="uq_nps_rounds_open_team"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    audience: Mapped[str] = mapped_column(String(SLACK_ID))
+    question: Mapped[str] = mapped_column(Text)
+    min_responses: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # Who started it with `/kpi nps start`; None for a round on the cadence.
+    started_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    closed_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    period: Mapped[str | None] = mapped_column(String(64))
+    open_team: Mapped[str | None] = mapped_column(String(SLACK_ID))
+
+
+class NpsInvitation(Base):
+    """Who was asked in a round and how far their DM got; never what they answered."""
+
+    __tablename__ = "nps_invitations"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", name="uq_nps_invitations_person"),
+        Index("ix_nps_invitations_round_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    # pending → sending → sent → answered; or excluded (not a person), or undeliverable.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class NpsAnswer(Base):
+    """One anonymous answer: no user, no time of day, and a random key that orders nothing."""
+
+    __tablename__ = "nps_answers"
+    __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 10", name="ck_nps_answers_score"),
+        Index("ix_nps_answers_round", "round_id"),
+        # Without a rowid SQLite keeps the rows in key order, so even the file's layout
+        # carries no answering order.
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_on: Mapped[date] = mapped_column(Date)
+
+
+# --- Digests, alerts and baselines (issue 5) ---
+
+
+class Digest(Base):
+    """One weekly digest in one channel: claimed before it is posted, so it is posted once.
+
+    A run holds it while `lease_until` is in the future; each part (the message, each chart)
+    is a DigestPart marked right after Slack took it, so a rerun posts only what is missing.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("channel_id", "week_start", name="uq_digests_channel_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    week_start: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    completed_at: Mapped[datetime | None]
+
+
+class DigestPart(Base):
+    """A part of a digest Slack has: the message (its ts) or a chart (its file id)."""
+
+    __tablename__ = "digest_parts"
+
+    digest_id: Mapped[int] = mapped_column(
+        ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slack_ref: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    posted_at: Mapped[datetime]
+
+
+class AlertState(Base):
+    """Where one alert rule stands for one subject: breaching since when, last posted when."""
+
+    __tablename__ = "alert_states"
+
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # "team" for a KPI rule; "blocker:12" or "escalation:7" for a rule about one item.
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    breaching_since: Mapped[datetime | None]
+    last_posted_at: Mapped[datetime | None]
+    last_value: Mapped[float | None]
+    updated_at: Mapped[datetime]
+
+
+# The digest reads waiting messages a week at a time across channels; this finds a week's rows
+# without statistics (SQLite) or a skip scan (PostgreSQL), whatever the history's length.
+Index(
+    "ix_messages_waiting_week",
+    Message.posted_at,
+    sqlite_where=Message.wait_kind.is_not(None),
+    postgresql_where=Message.wait_kind.is_not(None),
+)
+
+
+class KpiBaseline(Base):
+    """A family's baseline, kept once its weeks are over: later digests read it, not the weeks."""
+
+    __tablename__ = "kpi_baselines"
+
+    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # "" for the whole team, or a channel id.
+    scope: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    first_week: Mapped[date] = mapped_column(Date, primary_key=True)
+    weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
+    figures: Mapped[str] = mapped_column(Text)  # JSON: {kpi key: median or null}
+    computed_at: Mapped[datetime]

@@ -28,6 +28,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    at: float = 0.0  # time.monotonic() when the call arrived
 
 
 @dataclass
@@ -46,6 +47,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -102,6 +105,7 @@ class FakeSlack:
         name: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
+        is_app_user: bool = False,
         tz: str = "America/New_York",
     ) -> None:
         self.users[user_id] = {
@@ -111,9 +115,18 @@ class FakeSlack:
             "real_name": name or user_id.title(),
             "deleted": deleted,
             "is_bot": is_bot,
+            "is_app_user": is_app_user,
             "tz": tz,
             "profile": {"display_name": name or user_id.lower()},
         }
+
+    def add_channel_members(self, channel: str, users: list[str]) -> None:
+        """Members conversations.members lists for `channel` (pages of `limit`, cursor)."""
+        self.channel_members.setdefault(channel, []).extend(users)
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
+        """A user group that usergroups.users.list answers for."""
+        self.usergroups[group_id] = {"id": group_id, "handle": handle, "users": list(users)}
 
     def fail(
         self,
@@ -156,15 +169,21 @@ class FakeSlack:
         parts = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
+        # The upload step sends the file's bytes, whatever its Content-Type says: not a form.
+        if parts.path.startswith("/upload/"):
+            self._record("file_upload", {"bytes": len(raw), "name": parts.path}, None)
+            # fail("file_upload", status=500) makes the upload step itself fail.
+            failure = self._next_failure("file_upload")
+            if failure is not None and failure.status is not None:
+                _send(request, failure.status, "upload failed", "text/plain")
+                return
+            _send(request, 200, "OK - " + str(len(raw)), "text/plain")
+            return
         args = _parse_args(parts.query, raw, request.headers.get("Content-Type") or "")
 
         if parts.path.startswith("/respond/"):
             self._record("response_url", args, None)
             _send(request, 200, "ok", "text/plain")
-            return
-        if parts.path.startswith("/upload/"):
-            self._record("file_upload", {"bytes": len(raw), "name": parts.path}, None)
-            _send(request, 200, "OK - " + str(len(raw)), "text/plain")
             return
 
         method = parts.path.removeprefix("/api/")
@@ -194,7 +213,7 @@ class FakeSlack:
 
     def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, time.monotonic()))
 
     def _next_failure(self, method: str) -> _Failure | None:
         with self._lock:
@@ -251,6 +270,29 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user}
+        if method == "conversations.members":
+            members = self.channel_members.get(str(args.get("channel", "")))
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            start = int(args.get("cursor") or 0)
+            limit = int(args.get("limit") or 100)
+            more = start + limit < len(members)
+            return {
+                "ok": True,
+                "members": members[start : start + limit],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
+        if method == "usergroups.users.list":
+            group = self.usergroups.get(str(args.get("usergroup", "")))
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(group["users"])}
+        if method == "usergroups.list":
+            groups = [
+                {key: value for key, value in group.items() if key != "users"}
+                for group in self.usergroups.values()
+            ]
+            return {"ok": True, "usergroups": groups}
         if method == "files.getUploadURLExternal":
             file_id = "F" + self._next_ts().replace(".", "")
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,11 +15,15 @@ from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
+from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
+from bot.outbox import Drainer
 from bot.server import create_wsgi_app
 from bot.services import Services
+from bot.tasks import registry
 from storage.db import Database
+from storage.models import OutboxTask
 from tests.fake_slack import TEAM_ID, FakeSlack
 from tests.signing import signed_headers
 
@@ -59,8 +64,17 @@ class Baton:
         )
         self._thread.start()
         self._triggers = itertools.count(1)
+        # The outbox drainer runs beside the server, as `baton serve` runs it beside gunicorn.
+        self.drainer = Drainer(self.services, registry())
+        self._stop_drainer = threading.Event()
+        self._drainer_thread = threading.Thread(
+            target=self.drainer.run, args=(self._stop_drainer,), daemon=True
+        )
+        self._drainer_thread.start()
 
     def close(self) -> None:
+        self._stop_drainer.set()
+        self._drainer_thread.join(timeout=10)
         self.services.background.wait_idle()
         self._server.shutdown()
         self._server.server_close()
@@ -73,8 +87,28 @@ class Baton:
         self.services.now = lambda: moment
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the work Baton does after answering Slack is finished."""
-        assert self.services.background.wait_idle(timeout), "background work did not finish"
+        """Wait until the work Baton does after answering Slack is finished.
+
+        Outbox tasks that are due run now; a task put off to retry later stays put off.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            self.drainer.drain()
+            idle = self.services.background.wait_idle(max(0.0, deadline - time.monotonic()))
+            if idle and self._due_tasks() == 0:
+                return
+            assert time.monotonic() < deadline, "background work did not finish"
+            time.sleep(0.01)
+
+    def _due_tasks(self) -> int:
+        now = self.services.now()
+        with self.db.reading() as session:
+            query = (
+                select(func.count())
+                .select_from(OutboxTask)
+                .where(OutboxTask.done_at.is_(None), OutboxTask.available_at <= now)
+            )
+            return int(session.scalar(query) or 0)
 
     # -- requests ----------------------------------------------------------------------
 

@@ -300,7 +300,9 @@ def test_the_form_refuses_text_over_500_with_an_inline_error(baton: Baton) -> No
 def test_a_form_blocker_that_cannot_be_posted_is_kept_and_the_reporter_gets_a_dm(
     baton: Baton,
 ) -> None:
+    # Slack refuses both a post and an ephemeral message in a channel Baton cannot see.
     baton.fake_slack.fail("chat.postMessage", error="channel_not_found")
+    baton.fake_slack.fail("chat.postEphemeral", error="channel_not_found")
     baton.view_submission(
         BlockerView.CREATE,
         state(**{BlockerBlock.TEXT: "Waiting on legal"}),
@@ -313,7 +315,8 @@ def test_a_form_blocker_that_cannot_be_posted_is_kept_and_the_reporter_gets_a_dm
     assert failed.args["channel"] == "CSECRET"
     assert dm.args["channel"] == "UREPORTER"
     assert "Blocker *#1* is recorded, but I could not post it in <#CSECRET>" in dm.args["text"]
-    assert baton.fake_slack.calls_to("chat.postEphemeral") == []
+    [ephemeral] = baton.fake_slack.calls_to("chat.postEphemeral")
+    assert ephemeral.args["channel"] == "CSECRET"
 
 
 # -- resolving -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -86,6 +87,53 @@ def test_serve_refuses_a_postgresql_database_with_pending_migrations(tmp_path: P
         admin.dispose()
 
 
+def _wait_healthy(url: str, server: subprocess.Popen[str]) -> requests.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return requests.get(f"{url}/healthz", timeout=1)
+        except requests.ConnectionError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+
+def _escalate(url: str) -> requests.Response:
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "CGENERAL",
+            "user_id": "UREPORTER",
+            "command": "/escalate",
+            "text": "sev2 Checkout returns 500",
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "t.1",
+        }
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **signed_headers("cli-secret", body),
+    }
+    return requests.post(f"{url}/slack/events", data=body, headers=headers, timeout=5)
+
+
+def _start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    return subprocess.Popen(
+        command,
+        env=base | env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
 def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -97,27 +145,10 @@ def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
     }
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
-    server = subprocess.Popen(
-        [str(BATON), "serve"],
-        env=base | env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = _start([str(BATON), "serve"], env, tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = requests.get(f"{url}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "baton serve did not start"
-                time.sleep(0.1)
-        assert health.status_code == 200
+        assert _wait_healthy(url, server).status_code == 200
         assert (tmp_path / "fresh.db").exists()
 
         body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
@@ -129,9 +160,41 @@ def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
         forged = {"Content-Type": "application/json", **signed_headers("wrong", body)}
         refused = requests.post(f"{url}/slack/events", data=body, headers=forged, timeout=5)
         assert refused.status_code == 401
+
+        # The outbox drainer runs beside gunicorn: the escalation reaches the channel.
+        assert "Escalation *#1* recorded" in _escalate(url).json()["text"]
+        [post] = fake_slack.wait_for("chat.postMessage", timeout=15)
+        assert post.args["channel"] == "CGENERAL"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop(server)
+
+
+def test_the_procfile_web_process_serves_and_posts(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    procfile = (Path(__file__).parent.parent / "Procfile").read_text()
+    [web] = [
+        line.split(":", 1)[1].strip() for line in procfile.splitlines() if line.startswith("web:")
+    ]
+    url_db = f"sqlite:///{tmp_path}/procfile.db"
+    assert run_baton("db", "upgrade", env={"DATABASE_URL": url_db}, cwd=tmp_path).returncode == 0
+    port = free_port()
+    env = {
+        **ENV,
+        "DATABASE_URL": url_db,
+        "SLACK_API_URL": fake_slack.url,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "PATH": f"{BATON.parent}:{os.environ['PATH']}",
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
+    server = _start(["bash", "-c", f"exec {web}"], env, Path(__file__).parent.parent)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert _wait_healthy(url, server).status_code == 200
+        assert _escalate(url).status_code == 200
+        [post] = fake_slack.wait_for("chat.postMessage", timeout=15)
+        assert post.args["channel"] == "CGENERAL"
+    finally:
+        _stop(server)
 
 
 def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -33,6 +35,21 @@ def test_forged_signature_is_refused_and_changes_nothing(baton: Baton) -> None:
     assert response.status_code == 401
     baton.settle()
     assert baton.fake_slack.calls == []
+
+
+def test_a_refused_request_leaves_no_body_in_the_logs(
+    baton: Baton, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    event = {
+        "type": "message",
+        "channel": "CGENERAL",
+        "user": "UOTHER",
+        "text": "secret-marker-7f3a roadmap",
+        "ts": "1700000000.000900",
+    }
+    assert baton.event(event, secret="forged").status_code == 401
+    assert "secret-marker-7f3a" not in caplog.text
 
 
 def test_stale_signature_is_refused(baton: Baton) -> None:

@@ -61,7 +61,7 @@ def _fields(body: dict) -> dict[str, str]:
     found = {}
     for block in body["blocks"]:
         for field in block.get("fields", []):
-            label, value = field["text"].split("\n")
+            label, value = field["text"].split("\n")[:2]
             found[label.strip("*")] = value
     return found
 

@@ -7,8 +7,11 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.kpi.blockers import blocker_frame, blocker_kpis
+from bot.kpi.deadlines import deadlines
 from bot.kpi.escalations import escalation_frame, escalation_kpis
 from bot.kpi.period import Period
+from bot.latency.report import latency_answer
+from bot.nps.report import nps_answer
 from bot.services import Services
 from storage import kpi as queries
 
@@ -25,9 +28,10 @@ def blockers(services: Services, period: Period, channel: str | None) -> dict[st
     settings = services.settings
     with services.db.reading() as session:
         rows = queries.blocker_rows(session, since=period.start, channel_id=channel)
-    frame = blocker_frame(
-        rows, lambda created: settings.blocker_sla.after(created, settings.calendar)
-    )
+    # Every deadline at once (bot.kpi.deadlines): the same moments as Duration.after() row by
+    # row, a hundred times faster over the open blockers of a long history.
+    frame = blocker_frame(rows, lambda created: created)
+    frame["due_at"] = deadlines(frame["created_at"], settings.blocker_sla, settings.calendar)
     return blocker_kpis(frame, period)
 
 
@@ -35,6 +39,8 @@ def blockers(services: Services, period: Period, channel: str | None) -> dict[st
 FAMILIES: dict[str, Family] = {
     "escalations": escalations,
     "blockers": blockers,
+    "latency": latency_answer,
+    "nps": nps_answer,
 }
 SUBJECTS = ("summary", *FAMILIES)
 

@@ -72,6 +72,22 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_pending", ["done_at", "available_at"], unique=False)
+
+    op.create_table(
         "job_claims",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sa.String(length=64), nullable=False),
@@ -122,6 +138,7 @@ def downgrade() -> None:
 
     op.drop_table("slack_events")
     op.drop_table("job_claims")
+    op.drop_table("outbox")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.drop_index("ix_escalations_status_created")
         batch_op.drop_index("ix_escalations_created")

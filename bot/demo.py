@@ -1,0 +1,380 @@
+"""`baton demo`: twelve weeks of a BOT team in a local SQLite file, then its digest and alerts.
+
+No Slack and no settings: the history is seeded (the same every run) and goes in through the
+same storage code the app uses: message events through the latency pipeline, escalations and
+blockers through their storage functions, NPS rounds through the NPS storage. The team is a
+client in New York and a partner in Bogotá. Latency starts rough and improves, escalations spike
+in week 5, and one NPS round dips below 50.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import update
+
+from bot.business_time import BusinessCalendar
+from bot.config import Settings, Side
+from bot.services import Services
+from storage.db import Database
+
+TEAM = "T0DEMO"
+CLIENT_TZ = ZoneInfo("America/New_York")
+PARTNER_TZ = ZoneInfo("America/Bogota")
+FIRST_MONDAY = date(2026, 8, 31)
+WEEKS = 12
+# The Monday after the twelfth week, when the digest goes out.
+NOW = datetime.combine(FIRST_MONDAY + timedelta(weeks=WEEKS), time(9, 30), CLIENT_TZ).astimezone(
+    UTC
+)
+SEED = 2026
+
+CLIENT = ("UCLARA", "UMARCUS", "UPRIYA", "UJONAS", "UEMMA", "UDEREK")
+PARTNER = (
+    "UVALENTINA",
+    "USANTIAGO",
+    "UCAMILA",
+    "UMATEO",
+    "ULUCIA",
+    "UANDRES",
+    "UISABELA",
+    "UDIEGO",
+    "UCATALINA",
+    "USEBASTIAN",
+)
+CHANNELS = ("CPAYMENTS", "CPLATFORM", "CMOBILE", "CGENERAL")
+DIGEST_CHANNEL = "CLEADS"
+
+# Median business hours a question waits, week by week: a rough start, then the team settles.
+LATENCY_HOURS = (6.5, 5.0, 3.8, 2.4, 2.0, 1.6, 1.4, 1.2, 1.1, 1.0, 0.9, 0.9)
+# Escalations opened per week: steady, a spike in week 5 (a failed release), back to normal.
+ESCALATIONS_PER_WEEK = (3, 2, 4, 3, 11, 5, 3, 2, 3, 2, 2, 3)
+BLOCKERS_PER_WEEK = (6, 7, 5, 6, 9, 6, 5, 5, 4, 5, 4, 5)
+# NPS rounds every two weeks: (week index, answers, promoters, detractors) of 16 people.
+# The round after the week-5 spike dips below 50: round(100 × (8 − 2) ÷ 14) = 43.
+NPS_ROUNDS = ((1, 13, 8, 1), (3, 12, 8, 1), (5, 14, 8, 2), (7, 13, 9, 1), (9, 14, 10, 1),
+              (11, 13, 10, 0))  # fmt: skip
+
+ESCALATION_TITLES = (
+    "Card payments failing for EU customers",
+    "Staging environment down since the last deploy",
+    "Release 4.2 blocked by failing migration",
+    "Mobile login loop on Android 14",
+    "Nightly data export missing rows",
+    "Production alerts not reaching on-call",
+    "Checkout latency above 3 s",
+    "Access to the client's VPN revoked",
+    "Partner team lacks prod read access for incident",
+    "Feature flag service returning stale values",
+    "Duplicate refunds issued",
+    "Search index rebuild stuck",
+)
+BLOCKER_TEXTS = (
+    "Waiting on API keys for the sandbox",
+    "Need a decision on the data retention policy",
+    "Design for the onboarding screens not final",
+    "Blocked on security review of the new endpoint",
+    "Test devices for iOS 18 not shipped yet",
+    "Need DBA approval for the index change",
+    "Waiting for the client's SSO metadata",
+    "Requirements unclear for the refunds report",
+    "CI runners out of capacity",
+    "Waiting on vendor to whitelist our IPs",
+)
+QUESTIONS = (
+    "<@{to}> can you look at the failing build on main?",
+    "<@{to}> is the payments migration safe to run today?",
+    "<@{to}> do we have a date for the API freeze?",
+    "<@{to}> could you review my PR when you get a chance?",
+    "Does anyone know who owns the staging database?",
+    "Is the release train still leaving on Thursday?",
+    "<@{to}> what is the expected volume for the new endpoint?",
+    "<@{to}> can we pair on the flaky test this afternoon?",
+)
+
+
+def demo_settings(database_url: str) -> Settings:
+    """Settings for the demo team; nothing is read from the environment."""
+    client = BusinessCalendar(CLIENT_TZ, country="US")
+    partner = BusinessCalendar(PARTNER_TZ, start=time(8), end=time(17), country="CO")
+    return Settings(
+        slack_bot_token="",
+        slack_signing_secret="",
+        database_url=database_url,
+        # Never called: the demo talks to no Slack.
+        slack_api_url="http://127.0.0.1:9/api/",
+        calendar=client,
+        escalation_owner="UCLARA",
+        sides=(Side("client", "S0CLIENT", client), Side("partner", "S0PARTNER", partner)),
+        digest_channels=(DIGEST_CHANNEL,),
+        operate_start=FIRST_MONDAY,
+    )
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo wrote its files."""
+
+    database: Path
+    files: list[Path]
+    alerts: int
+
+
+def run_demo(out: Path) -> DemoResult:
+    """Build the demo database in `out`, then write the digest and the alerts next to it."""
+    from bot.alerts import firing
+    from bot.blocks.alerts import build_alert_message, build_alerts_markdown
+    from bot.digest import write_digest
+    from storage import migrate
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "baton-demo.db"
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    settings = demo_settings(f"sqlite:///{path}")
+    db = Database(settings.database_url)
+    try:
+        migrate.upgrade(db.engine)
+        services = Services(
+            settings=settings, db=db, client=WebClient(base_url=settings.slack_api_url)
+        )
+        services.now = lambda: NOW
+        seed_history(services, random.Random(SEED))
+        files = write_digest(services, FIRST_MONDAY + timedelta(weeks=WEEKS - 1), out)
+        findings = firing(services, NOW)
+        alerts_json = out / "alerts.json"
+        alerts_json.write_text(
+            json.dumps(
+                [build_alert_message(f, step="breach", since=NOW) for f in findings],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        alerts_md = out / "alerts.md"
+        alerts_md.write_text(build_alerts_markdown(findings, now=NOW), encoding="utf-8")
+        services.background.shutdown()
+    finally:
+        db.dispose()
+    return DemoResult(path, [*files, alerts_json, alerts_md], len(findings))
+
+
+def seed_history(
+    services: Services, rng: random.Random, *, questions_per_day: tuple[int, int] = (22, 30)
+) -> None:
+    """Twelve weeks of conversations, escalations, blockers and NPS rounds."""
+    _seed_messages(services, rng, questions_per_day)
+    _seed_escalations(services, rng)
+    _seed_blockers(services, rng)
+    _seed_nps(services, rng)
+
+
+def _working_moment(rng: random.Random, day: date, calendar: BusinessCalendar) -> datetime:
+    start = datetime.combine(day, calendar.start, calendar.tz)
+    hours = (calendar.workday_seconds / 3600) * rng.random() ** 1.2
+    return (start + timedelta(hours=hours)).astimezone(UTC)
+
+
+def _ts(moment: datetime, serial: int) -> str:
+    # A unique Slack ts: the second, then a serial in the microseconds.
+    return f"{int(moment.timestamp())}.{serial % 1_000_000:06d}"
+
+
+def _seed_messages(
+    services: Services, rng: random.Random, questions_per_day: tuple[int, int]
+) -> None:
+    from bot.latency.ingest import ingest, new_message
+    from bot.latency.rules import MessageFacts, read_message_event
+    from bot.latency.timing import Timing
+
+    settings = services.settings
+    timing = Timing.from_settings(settings)
+    members = {user: "client" for user in CLIENT} | {user: "partner" for user in PARTNER}
+    calendars = {side.name: side.calendar for side in settings.sides}
+    sides = tuple(side.name for side in settings.sides)
+    events: list[tuple[datetime, dict[str, Any]]] = []
+    serial = 0
+    for week in range(WEEKS):
+        median = LATENCY_HOURS[week]
+        for weekday in range(5):
+            day = FIRST_MONDAY + timedelta(weeks=week, days=weekday)
+            for _ in range(rng.randint(*questions_per_day)):
+                serial += 1
+                asker_side = "client" if rng.random() < 0.6 else "partner"
+                asker = rng.choice(CLIENT if asker_side == "client" else PARTNER)
+                answer_side = "partner" if asker_side == "client" else "client"
+                answerer = rng.choice(PARTNER if answer_side == "partner" else CLIENT)
+                channel = rng.choice(CHANNELS)
+                calendar = calendars[asker_side]
+                if not calendar.is_working_day(day):
+                    continue
+                posted = _working_moment(rng, day, calendar)
+                template = rng.choice(QUESTIONS)
+                ts = _ts(posted, serial)
+                question = {
+                    "type": "message",
+                    "channel": channel,
+                    "user": asker,
+                    "text": template.format(to=answerer),
+                    "ts": ts,
+                }
+                events.append((posted, question))
+                if rng.random() < 0.05:
+                    continue  # never answered
+                wait = rng.lognormvariate(math.log(median * 3600), 0.8)
+                answered = calendars[answer_side].add_business_seconds(posted, wait)
+                serial += 1
+                reply = {
+                    "type": "message",
+                    "channel": channel,
+                    "user": answerer,
+                    "text": "On it, will get back to you.",
+                    "ts": _ts(answered, serial),
+                }
+                if "{to}" not in template:
+                    reply["thread_ts"] = ts
+                events.append((answered, reply))
+    events = [item for item in events if item[0] < NOW]
+    events.sort(key=lambda item: (item[0], item[1]["ts"]))
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for moment, event in events:
+        by_day.setdefault(moment.date(), []).append(event)
+    for day_events in by_day.values():
+        with services.db.unit_of_work() as session:
+            for event in day_events:
+                facts = read_message_event(event, TEAM)
+                assert isinstance(facts, MessageFacts)
+                new = new_message(facts, facts.mentions, members, sides, timing)
+                ingest(session, new, members, timing)
+
+
+def _seed_escalations(services: Services, rng: random.Random) -> None:
+    from storage import escalations as store
+
+    calendar = services.settings.calendar
+    with services.db.unit_of_work() as session:
+        for week, count in enumerate(ESCALATIONS_PER_WEEK):
+            for _ in range(count):
+                day = FIRST_MONDAY + timedelta(weeks=week, days=rng.randint(0, 4))
+                created = _working_moment(rng, day, calendar)
+                severity = rng.choices((1, 2, 3, 4), weights=(1, 3, 5, 2))[0]
+                reporter = rng.choice(PARTNER + CLIENT)
+                row = store.create_escalation(
+                    session,
+                    team_id=TEAM,
+                    title=rng.choice(ESCALATION_TITLES),
+                    severity=severity,
+                    reporter_id=reporter,
+                    owner_id="UCLARA" if severity <= 2 else rng.choice(CLIENT),
+                    source_channel_id=rng.choice(CHANNELS),
+                    now=created,
+                )
+                ack = created + timedelta(minutes=rng.lognormvariate(math.log(25 * severity), 0.7))
+                resolved = ack + timedelta(hours=rng.lognormvariate(math.log(10 * severity), 0.9))
+                if ack < NOW and rng.random() < 0.95:
+                    store.acknowledge(session, row.id, user_id=row.owner_id or "UCLARA", now=ack)
+                    if resolved < NOW:
+                        store.resolve(
+                            session,
+                            row.id,
+                            user_id=row.owner_id or "UCLARA",
+                            note=None,
+                            now=resolved,
+                        )
+        # Monday morning: a sev2 nobody has picked up yet.
+        store.create_escalation(
+            session,
+            team_id=TEAM,
+            title="Payment webhooks timing out",
+            severity=2,
+            reporter_id="UMATEO",
+            owner_id="UMARCUS",
+            source_channel_id="CPAYMENTS",
+            now=NOW - timedelta(minutes=50),
+        )
+
+
+def _seed_blockers(services: Services, rng: random.Random) -> None:
+    from storage import blockers as store
+
+    settings = services.settings
+    partner = settings.sides[1].calendar
+    with services.db.unit_of_work() as session:
+        for week, count in enumerate(BLOCKERS_PER_WEEK):
+            for _ in range(count):
+                day = FIRST_MONDAY + timedelta(weeks=week, days=rng.randint(0, 4))
+                created = _working_moment(rng, day, partner)
+                waits_on = rng.choice(CLIENT)
+                row = store.create_blocker(
+                    session,
+                    team_id=TEAM,
+                    text=rng.choice(BLOCKER_TEXTS),
+                    reporter_id=rng.choice(PARTNER),
+                    source_channel_id=rng.choice(CHANNELS),
+                    now=created,
+                    waits_on_users=[waits_on],
+                )
+                # Blockers take longer while the team is new; a few drag on.
+                days = rng.lognormvariate(math.log(1.6 if week < 4 else 1.0), 0.7)
+                resolved = settings.calendar.add_business_seconds(
+                    created, days * settings.calendar.workday_seconds
+                )
+                if resolved < NOW and rng.random() < 0.97:
+                    store.resolve(session, row.id, user_id=waits_on, note=None, now=resolved)
+
+
+def _seed_nps(services: Services, rng: random.Random) -> None:
+    from storage import nps as store
+    from storage.models import NpsInvitation
+
+    people = CLIENT + PARTNER
+    with services.db.unit_of_work() as session:
+        for week, answers, promoters, detractors in NPS_ROUNDS:
+            started = datetime.combine(
+                FIRST_MONDAY + timedelta(weeks=week), time(10), CLIENT_TZ
+            ).astimezone(UTC)
+            ends = started + timedelta(days=5)
+            round_id = store.create_round(
+                session,
+                team_id=TEAM,
+                audience="CGENERAL",
+                question="How likely are you to recommend working with this team to a colleague?",
+                min_responses=5,
+                started_at=started,
+                ends_at=ends,
+                started_by=None,
+                period=f"demo-{week}",
+            )
+            assert round_id is not None
+            store.add_invitations(session, round_id, people)
+            session.execute(
+                update(NpsInvitation)
+                .where(NpsInvitation.round_id == round_id)
+                .values(status="sent", sent_at=started)
+            )
+            invitations = list(
+                session.execute(
+                    NpsInvitation.__table__.select().where(NpsInvitation.round_id == round_id)
+                )
+            )
+            scores = (
+                [rng.choice((9, 10)) for _ in range(promoters)]
+                + [rng.randint(2, 6) for _ in range(detractors)]
+                + [rng.choice((7, 8)) for _ in range(answers - promoters - detractors)]
+            )
+            for invitation, score in zip(rng.sample(invitations, answers), scores, strict=True):
+                day = (started + timedelta(days=rng.randint(0, 4))).astimezone(CLIENT_TZ).date()
+                store.record_answer(
+                    session, invitation.id, user_id=invitation.user_id, score=score, day=day
+                )
+            if ends <= NOW:
+                store.close_round(session, round_id, now=ends, closed_by=None)

@@ -1,0 +1,61 @@
+"""Which user ids are bots, asked of Slack once per id and process: a person never becomes a bot."""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+from bot.services import Services
+from bot.slack_client import make_client
+from bot.user_directory import UserDirectory
+
+# A message event must be answered within 3 s: one short try, no sleeping on a 429.
+LOOKUP_TIMEOUT_SECONDS = 2
+KNOWN_SECONDS = 24 * 3600
+UNSURE_SECONDS = 300
+
+
+class BotCheck:
+    """users.info behind a long cache; an id Slack cannot describe now counts as a person."""
+
+    def __init__(self, client: WebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._directory = UserDirectory(client, ttl_seconds=KNOWN_SECONDS, clock=clock)
+        self._clock = clock
+        self._unsure: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def is_bot(self, user_id: str) -> bool:
+        with self._lock:
+            unsure_until = self._unsure.get(user_id)
+        if unsure_until is not None and unsure_until > self._clock():
+            return False
+        try:
+            person = self._directory.lookup(user_id)
+        except Exception:  # a timeout or a dropped connection: Slack is unwell
+            person = None
+        if person is None:
+            # Slack is unwell: count a person, and do not ask again for a while.
+            with self._lock:
+                self._unsure[user_id] = self._clock() + UNSURE_SECONDS
+            return False
+        return person.is_bot
+
+
+_CHECKS: weakref.WeakKeyDictionary[WebClient, BotCheck] = weakref.WeakKeyDictionary()
+_CHECKS_LOCK = threading.Lock()
+
+
+def bot_check(services: Services) -> BotCheck:
+    """The process's bot check for this Slack client."""
+    with _CHECKS_LOCK:
+        found = _CHECKS.get(services.client)
+        if found is None:
+            client = make_client(services.settings, timeout=LOOKUP_TIMEOUT_SECONDS)
+            client.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
+            found = _CHECKS[services.client] = BotCheck(client)
+        return found

@@ -1,0 +1,1 @@
+"""Internal NPS: survey rounds by DM, anonymous answers, reminders, the numbers."""

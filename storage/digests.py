@@ -1,0 +1,118 @@
+"""Weekly digests: a row per (channel, week) claimed before posting, a part row per posted piece.
+
+A run holds a digest through its lease; a run that dies keeps it until the lease ends, then the
+next run completes what is missing. Every change is a conditional statement, so two clocks
+never hold one digest at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from storage.inserts import insert_once
+from storage.models import Digest, DigestPart
+
+
+def _changed(result: object) -> bool:
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim(
+    session: Session,
+    *,
+    channel_id: str,
+    week_start: date,
+    now: datetime,
+    lease_until: datetime,
+    force: bool = False,
+) -> int | None:
+    """Take the digest of (channel, week) until `lease_until`; its id, or None.
+
+    None when it is complete (unless `force`, which starts it over) or another run holds it.
+    """
+    values = {
+        "channel_id": channel_id,
+        "week_start": week_start,
+        "created_at": now,
+        "lease_until": lease_until,
+    }
+    if insert_once(session, Digest.__table__, values):  # type: ignore[arg-type]
+        return _id(session, channel_id, week_start)
+    free = (Digest.lease_until.is_(None)) | (Digest.lease_until < now)
+    query = update(Digest).where(
+        Digest.channel_id == channel_id, Digest.week_start == week_start, free
+    )
+    if not force:
+        query = query.where(Digest.completed_at.is_(None))
+    if not _changed(session.execute(query.values(lease_until=lease_until))):
+        return None
+    digest_id = _id(session, channel_id, week_start)
+    if force:
+        session.execute(delete(DigestPart).where(DigestPart.digest_id == digest_id))
+        session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(message_ts=None, completed_at=None, created_at=now)
+        )
+    return digest_id
+
+
+def _id(session: Session, channel_id: str, week_start: date) -> int:
+    found = session.scalar(
+        select(Digest.id).where(Digest.channel_id == channel_id, Digest.week_start == week_start)
+    )
+    assert found is not None
+    return int(found)
+
+
+def parts(session: Session, digest_id: int) -> dict[str, str | None]:
+    """The parts Slack has: name → ts or file id."""
+    rows = session.execute(
+        select(DigestPart.name, DigestPart.slack_ref).where(DigestPart.digest_id == digest_id)
+    )
+    return {name: ref for name, ref in rows}
+
+
+def mark_part(
+    session: Session, digest_id: int, *, name: str, slack_ref: str | None, now: datetime
+) -> bool:
+    """Record that Slack has a part; False if it was recorded already."""
+    inserted = insert_once(
+        session,
+        DigestPart.__table__,  # type: ignore[arg-type]
+        {"digest_id": digest_id, "name": name, "slack_ref": slack_ref, "posted_at": now},
+    )
+    if inserted and name == "message":
+        session.execute(update(Digest).where(Digest.id == digest_id).values(message_ts=slack_ref))
+    return inserted
+
+
+def complete(session: Session, digest_id: int, *, now: datetime) -> None:
+    """Every part is posted: the digest is done and its lease let go."""
+    session.execute(
+        update(Digest).where(Digest.id == digest_id).values(completed_at=now, lease_until=None)
+    )
+
+
+def release(session: Session, digest_id: int) -> None:
+    """Let go of the lease so the next run can carry on at once."""
+    session.execute(update(Digest).where(Digest.id == digest_id).values(lease_until=None))
+
+
+def is_complete(session: Session, *, channel_id: str, week_start: date) -> bool:
+    """Whether the digest of (channel, week) was posted in full."""
+    done = session.scalar(
+        select(Digest.completed_at).where(
+            Digest.channel_id == channel_id, Digest.week_start == week_start
+        )
+    )
+    return done is not None
+
+
+def get(session: Session, *, channel_id: str, week_start: date) -> Digest | None:
+    return session.scalars(
+        select(Digest).where(Digest.channel_id == channel_id, Digest.week_start == week_start)
+    ).first()

@@ -1,0 +1,104 @@
+"""The outbox: Slack work written with the change it announces, done later, at least once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxTask
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A task this process now holds."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def enqueue(session: Session, *, kind: str, payload: dict[str, Any], now: datetime) -> None:
+    """Promise `kind` work; it commits (or not) with the caller's unit of work."""
+    # Core with parameters at execution: this runs before Slack gets its answer.
+    session.connection().execute(
+        insert(cast(Table, OutboxTask.__table__)),
+        {
+            "kind": kind,
+            "payload": json.dumps(payload, separators=(",", ":")),
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        },
+    )
+
+
+def claim(session: Session, *, now: datetime, stale_before: datetime, limit: int) -> list[Claimed]:
+    """Take up to `limit` due tasks, oldest first: unclaimed ones, or ones whose claimer died."""
+    claimable = or_(OutboxTask.claimed_at.is_(None), OutboxTask.claimed_at < stale_before)
+    due = (
+        select(OutboxTask.id)
+        .where(OutboxTask.done_at.is_(None), OutboxTask.available_at <= now, claimable)
+        .order_by(OutboxTask.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(due))
+    if not ids:
+        return []
+    # Conditional: a concurrent drainer that took a row first keeps it.
+    taken = session.execute(
+        update(OutboxTask)
+        .where(OutboxTask.id.in_(ids), claimable)
+        .values(claimed_at=now)
+        .returning(OutboxTask.id, OutboxTask.kind, OutboxTask.payload, OutboxTask.attempts)
+    )
+    claimed = [Claimed(row.id, row.kind, json.loads(row.payload), row.attempts) for row in taken]
+    return sorted(claimed, key=lambda task: task.id)
+
+
+def complete(session: Session, task_id: int, *, now: datetime) -> None:
+    session.execute(update(OutboxTask).where(OutboxTask.id == task_id).values(done_at=now))
+
+
+def retry_later(session: Session, task_id: int, *, available_at: datetime, error: str) -> None:
+    """Give the task back, to be tried again from `available_at`."""
+    session.execute(
+        update(OutboxTask)
+        .where(OutboxTask.id == task_id)
+        .values(
+            claimed_at=None,
+            available_at=available_at,
+            attempts=OutboxTask.attempts + 1,
+            last_error=error[:200],
+        )
+    )
+
+
+def give_up(session: Session, task_id: int, *, now: datetime, error: str) -> None:
+    """Stop trying: the task is done, with the error that ended it."""
+    session.execute(
+        update(OutboxTask)
+        .where(OutboxTask.id == task_id)
+        .values(done_at=now, attempts=OutboxTask.attempts + 1, last_error=error[:200])
+    )
+
+
+def undone(session: Session) -> int:
+    """Tasks not done yet, due or not."""
+    count = session.scalar(
+        select(func.count()).select_from(OutboxTask).where(OutboxTask.done_at.is_(None))
+    )
+    return int(count or 0)
+
+
+def forget_done_before(session: Session, *, before: datetime) -> int:
+    """Drop finished tasks older than `before`; returns how many."""
+    result = session.execute(
+        delete(OutboxTask).where(OutboxTask.done_at.is_not(None), OutboxTask.done_at < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,295 @@
+"""What the weekly digest, the baselines and the alerts read: a window of weeks, never the history.
+
+Each query is bounded by time through an index (escalations and blockers by creation, waiting
+messages by posting time), so the work grows with the weeks asked for, not with the history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from storage.inserts import insert_once
+from storage.models import Blocker, Escalation, KpiBaseline, Message, NpsRound
+
+
+def _channel_filter(model: Any, channel_id: str | None) -> list[ColumnElement[bool]]:
+    if channel_id is None:
+        return []
+    return [or_(model.channel_id == channel_id, model.source_channel_id == channel_id)]
+
+
+def _times(session: Session, *columns: Any) -> list[Any]:
+    """Time columns as the driver gives them: on SQLite the stored UTC text, which pandas
+    parses a column at a time far faster than the ORM does a value at a time."""
+    if session.get_bind().dialect.name != "sqlite":
+        return list(columns)
+    return [type_coerce(column, String).label(column.key) for column in columns]
+
+
+def escalations_in_window(
+    session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Escalations created before `end` and not resolved before `start`: all a week can count.
+
+    Times are aware datetimes, or UTC text on SQLite (see _times): read them with pandas.
+    """
+    query = select(
+        Escalation.id,
+        Escalation.severity,
+        Escalation.status,
+        *_times(session, Escalation.created_at, Escalation.acknowledged_at, Escalation.resolved_at),
+    ).where(
+        Escalation.created_at < end,
+        or_(Escalation.resolved_at.is_(None), Escalation.resolved_at >= start),
+        *_channel_filter(Escalation, channel_id),
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def blockers_in_window(
+    session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Blockers raised before `end` and not resolved before `start` (times as _times gives)."""
+    query = select(
+        Blocker.id, Blocker.status, *_times(session, Blocker.created_at, Blocker.resolved_at)
+    ).where(
+        Blocker.created_at < end,
+        or_(Blocker.resolved_at.is_(None), Blocker.resolved_at >= start),
+        *_channel_filter(Blocker, channel_id),
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class LatencyWeek:
+    """The waiting messages posted in one week, as known at `as_of`.
+
+    The same counts as storage.latency.latency_groups for a period ending at `as_of`, and the
+    waits of the answered ones (in no order), to take exact percentiles from.
+    """
+
+    week: int
+    waiting: int
+    answered: int
+    sla_ended: int
+    within_sla: int
+    unanswered: int
+    wall_seconds: list[float]
+    business_seconds: list[float]
+
+
+def _waits(dialect: str, column: Any, answered: ColumnElement[bool]) -> Any:
+    # A week's waits come back as one value: a list on PostgreSQL, comma-separated text on
+    # SQLite. Row by row, the driver and the ORM would cost more than the figures.
+    if dialect == "postgresql":
+        return func.array_agg(column).filter(answered, column.is_not(None))
+    return func.group_concat(column).filter(answered, column.is_not(None))
+
+
+def _floats(value: Any) -> list[float]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [float(part) for part in value.split(",")]
+    return [float(part) for part in value]
+
+
+def latency_weeks(
+    session: Session,
+    *,
+    edges: Sequence[datetime],
+    as_of: datetime,
+    channel_id: str | None = None,
+) -> list[LatencyWeek]:
+    """Each week's latency counts and waits, one indexed range query per week."""
+    dialect = session.get_bind().dialect.name
+    answered = Message.answered_at < as_of
+    sla_ended = Message.sla_due_at <= as_of
+    figures = select(
+        func.count(),
+        func.count().filter(answered),
+        func.count().filter(sla_ended),
+        func.count().filter(sla_ended, Message.answered_at <= Message.sla_due_at),
+        func.count().filter(
+            Message.unanswered_due_at <= as_of,
+            or_(Message.answered_at.is_(None), Message.answered_at > Message.unanswered_due_at),
+        ),
+        _waits(dialect, Message.wall_seconds, answered),
+        _waits(dialect, Message.business_seconds, answered),
+    ).where(Message.wait_kind.is_not(None), Message.deleted.is_(False))
+    if channel_id is not None:
+        figures = figures.where(Message.channel_id == channel_id)
+    weeks = []
+    for number, (start, end) in enumerate(pairwise(edges)):
+        row = session.execute(
+            figures.where(Message.posted_at >= start, Message.posted_at < end)
+        ).one()
+        weeks.append(
+            LatencyWeek(
+                week=number,
+                waiting=int(row[0]),
+                answered=int(row[1]),
+                sla_ended=int(row[2]),
+                within_sla=int(row[3]),
+                unanswered=int(row[4]),
+                wall_seconds=_floats(row[5]),
+                business_seconds=_floats(row[6]),
+            )
+        )
+    return weeks
+
+
+def nps_rounds_between(session: Session, *, start: datetime, end: datetime) -> list[NpsRound]:
+    """Rounds started in [start, end), newest first, detached from the session."""
+    rows = list(
+        session.scalars(
+            select(NpsRound)
+            .where(NpsRound.started_at >= start, NpsRound.started_at < end)
+            .order_by(NpsRound.started_at.desc(), NpsRound.id.desc())
+        )
+    )
+    session.expunge_all()
+    return rows
+
+
+def first_activity(session: Session) -> datetime | None:
+    """When Baton first recorded anything: an escalation, a blocker, a waiting message, a round."""
+    firsts = [
+        session.scalar(select(func.min(Escalation.created_at))),
+        session.scalar(select(func.min(Blocker.created_at))),
+        # Messages are recorded as Slack sends them, in time: the first one stored is the first
+        # posted (give or take a retried delivery), and the key finds it without a scan.
+        session.scalar(
+            select(Message.posted_at).where(
+                Message.id == select(func.min(Message.id)).scalar_subquery()
+            )
+        ),
+        session.scalar(select(func.min(NpsRound.started_at))),
+    ]
+    found = [moment for moment in firsts if moment is not None]
+    return min(found) if found else None
+
+
+def oldest_open_escalations(session: Session, *, limit: int) -> list[dict[str, Any]]:
+    """The `limit` oldest escalations not resolved."""
+    query = (
+        select(
+            Escalation.id,
+            Escalation.severity,
+            Escalation.status,
+            Escalation.title,
+            Escalation.owner_id,
+            Escalation.assignee_id,
+            Escalation.created_at,
+        )
+        .where(Escalation.status != "resolved")
+        .order_by(Escalation.created_at, Escalation.id)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def oldest_open_blockers(session: Session, *, limit: int) -> list[dict[str, Any]]:
+    """The `limit` oldest open blockers."""
+    query = (
+        select(Blocker.id, Blocker.text, Blocker.reporter_id, Blocker.created_at)
+        .where(Blocker.status == "open")
+        .order_by(Blocker.created_at, Blocker.id)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def open_counts(session: Session) -> tuple[int, int]:
+    """How many escalations and blockers are open now."""
+    escalations = session.scalar(
+        select(func.count()).select_from(Escalation).where(Escalation.status != "resolved")
+    )
+    blockers = session.scalar(
+        select(func.count()).select_from(Blocker).where(Blocker.status == "open")
+    )
+    return int(escalations or 0), int(blockers or 0)
+
+
+def open_blockers(session: Session) -> list[dict[str, Any]]:
+    """Every open blocker: its id and when it was raised."""
+    query = select(Blocker.id, Blocker.created_at).where(Blocker.status == "open")
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def unacknowledged_escalations(
+    session: Session, *, severities: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Open, unacknowledged escalations of the given severities."""
+    query = select(
+        Escalation.id,
+        Escalation.severity,
+        Escalation.title,
+        Escalation.assignee_id,
+        Escalation.created_at,
+    ).where(Escalation.status == "open", Escalation.severity.in_(list(severities)))
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def escalations_created(session: Session, *, start: datetime, end: datetime) -> int:
+    """How many escalations were created in [start, end)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Escalation)
+        .where(Escalation.created_at >= start, Escalation.created_at < end)
+    )
+    return int(count or 0)
+
+
+# -- stored baselines ----------------------------------------------------------------------
+
+
+def stored_baseline(
+    session: Session, *, family: str, scope: str, first_week: date, weeks: int
+) -> dict[str, float | None] | None:
+    """A baseline kept earlier for exactly these weeks, or None."""
+    figures = session.scalar(
+        select(KpiBaseline.figures).where(
+            KpiBaseline.family == family,
+            KpiBaseline.scope == scope,
+            KpiBaseline.first_week == first_week,
+            KpiBaseline.weeks == weeks,
+        )
+    )
+    if figures is None:
+        return None
+    loaded: dict[str, float | None] = json.loads(figures)
+    return loaded
+
+
+def store_baseline(
+    session: Session,
+    *,
+    family: str,
+    scope: str,
+    first_week: date,
+    weeks: int,
+    figures: dict[str, float | None],
+    now: datetime,
+) -> bool:
+    """Keep a baseline once its weeks are over; the first writer wins."""
+    return insert_once(
+        session,
+        KpiBaseline.__table__,  # type: ignore[arg-type]
+        {
+            "family": family,
+            "scope": scope,
+            "first_week": first_week,
+            "weeks": weeks,
+            "figures": json.dumps(figures, sort_keys=True),
+            "computed_at": now,
+        },
+    )
