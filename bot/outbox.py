@@ -58,10 +58,14 @@ class Drainer:
     def drain_once(self) -> int:
         """Run one batch of due tasks; how many were taken."""
         now = self.services.now()
+        stale_before = now - STALE_AFTER
+        # Look before taking SQLite's write lock: an idle drainer polls ten times a second at
+        # the lowest priority, and a lock it held while descheduled would hold up the acks.
+        with self.services.db.reading() as session:
+            if not store.any_due(session, now=now, stale_before=stale_before):
+                return 0
         with self.services.db.unit_of_work() as session:
-            claimed = store.claim(
-                session, now=now, stale_before=now - STALE_AFTER, limit=self.batch
-            )
+            claimed = store.claim(session, now=now, stale_before=stale_before, limit=self.batch)
         for task in claimed:
             self._run(task)
         return len(claimed)

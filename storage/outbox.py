@@ -38,16 +38,25 @@ def enqueue(session: Session, *, kind: str, payload: dict[str, Any], now: dateti
     )
 
 
+def _claimable(stale_before: datetime) -> Any:
+    return or_(OutboxTask.claimed_at.is_(None), OutboxTask.claimed_at < stale_before)
+
+
+def _due(now: datetime, stale_before: datetime) -> Any:
+    return select(OutboxTask.id).where(
+        OutboxTask.done_at.is_(None), OutboxTask.available_at <= now, _claimable(stale_before)
+    )
+
+
+def any_due(session: Session, *, now: datetime, stale_before: datetime) -> bool:
+    """Whether a task could be claimed now; a read, so it takes no write lock."""
+    return session.scalar(_due(now, stale_before).limit(1)) is not None
+
+
 def claim(session: Session, *, now: datetime, stale_before: datetime, limit: int) -> list[Claimed]:
     """Take up to `limit` due tasks, oldest first: unclaimed ones, or ones whose claimer died."""
-    claimable = or_(OutboxTask.claimed_at.is_(None), OutboxTask.claimed_at < stale_before)
-    due = (
-        select(OutboxTask.id)
-        .where(OutboxTask.done_at.is_(None), OutboxTask.available_at <= now, claimable)
-        .order_by(OutboxTask.id)
-        .limit(limit)
-    )
-    ids = list(session.scalars(due))
+    claimable = _claimable(stale_before)
+    ids = list(session.scalars(_due(now, stale_before).order_by(OutboxTask.id).limit(limit)))
     if not ids:
         return []
     # Conditional: a concurrent drainer that took a row first keeps it.
