@@ -268,25 +268,26 @@ def _seed_escalations(services: Services, rng: random.Random) -> None:
                 created = _working_moment(rng, day, calendar)
                 severity = rng.choices((1, 2, 3, 4), weights=(1, 3, 5, 2))[0]
                 reporter = rng.choice(PARTNER + CLIENT)
-                row = store.create_escalation(
+                owner = "UCLARA" if severity <= 2 else rng.choice(CLIENT)
+                number = store.create_escalation(
                     session,
                     team_id=TEAM,
                     title=rng.choice(ESCALATION_TITLES),
                     severity=severity,
                     reporter_id=reporter,
-                    owner_id="UCLARA" if severity <= 2 else rng.choice(CLIENT),
+                    owner_id=owner,
                     source_channel_id=rng.choice(CHANNELS),
                     now=created,
                 )
                 ack = created + timedelta(minutes=rng.lognormvariate(math.log(25 * severity), 0.7))
                 resolved = ack + timedelta(hours=rng.lognormvariate(math.log(10 * severity), 0.9))
                 if ack < NOW and rng.random() < 0.95:
-                    store.acknowledge(session, row.id, user_id=row.owner_id or "UCLARA", now=ack)
+                    store.acknowledge(session, number, user_id=owner, now=ack)
                     if resolved < NOW:
                         store.resolve(
                             session,
-                            row.id,
-                            user_id=row.owner_id or "UCLARA",
+                            number,
+                            user_id=owner,
                             note=None,
                             now=resolved,
                         )

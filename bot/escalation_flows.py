@@ -25,6 +25,7 @@ from bot.replies import Tell, tell_if_possible, teller
 from bot.services import Services
 from bot.severity import Severity
 from bot.slack_client import error_code, is_permanent
+from storage import driver
 from storage import escalations as store
 from storage.models import Escalation
 
@@ -79,29 +80,42 @@ def record(
     confirm: bool = False,
 ) -> Snapshot:
     """Store a new open escalation and promise its announcement; its number is its row id."""
-    with services.db.unit_of_work() as session:
-        row = store.create_escalation(
-            session,
+    now = services.now()
+    with driver.transaction(services.db) as tx:
+        number = store.create_escalation(
+            tx,
             team_id=team_id,
             title=draft.title,
             severity=int(draft.severity),
             reporter_id=reporter_id,
             owner_id=draft.owner_id,
             source_channel_id=source_channel_id,
-            now=services.now(),
+            now=now,
             description=draft.description,
             link=draft.link,
         )
-        esc = snapshot(row)
         promise(
             services,
-            session,
+            tx,
             OutboxKind.ESCALATION_ANNOUNCE,
-            escalation_id=esc.id,
+            escalation_id=number,
             reply=reply,
             confirm=confirm,
         )
-    return esc
+    return Snapshot(
+        id=number,
+        title=draft.title,
+        severity=draft.severity,
+        status=OPEN,
+        reporter_id=reporter_id,
+        owner_id=draft.owner_id,
+        assignee_id=draft.owner_id,
+        level=0,
+        source_channel_id=source_channel_id,
+        created_at=now,
+        description=draft.description,
+        link=draft.link,
+    )
 
 
 def _load(session: Session, escalation_id: int) -> Escalation:

@@ -22,11 +22,10 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.services import Services
 from bot.slack_client import error_code, is_permanent
 from storage import outbox as store
+from storage.driver import Writer
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,9 @@ IDLE_POLL_SECONDS = 0.1
 DRAINER_NICENESS = 19
 
 
-def promise(services: Services, session: Session, kind: str, **payload: Any) -> None:
-    """Add `kind` work to the caller's unit of work; it is done once that commits."""
-    store.enqueue(session, kind=kind, payload=payload, now=services.now())
+def promise(services: Services, writer: Writer, kind: str, **payload: Any) -> None:
+    """Add `kind` work to the caller's transaction; it is done once that commits."""
+    store.enqueue(writer, kind=kind, payload=payload, now=services.now())
 
 
 def _backoff(attempts: int) -> timedelta:

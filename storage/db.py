@@ -11,13 +11,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import write_gate
+
+# Where a pooled SQLite connection keeps its hold on the write gate while it writes.
+_HOLD = "baton_write_gate"
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and write transactions that queue."""
+    """An engine for `url`; SQLite gets WAL, foreign keys and write transactions that queue
+    (in the write gate, see storage.write_gate)."""
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -34,14 +40,26 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
+    gate = write_gate.gate_for(make_url(url).database)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
         # another process wrote in between; IMMEDIATE takes the write lock up front and waits.
         if connection.get_execution_options().get("baton_read_only"):
             connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        if gate is not None and _HOLD not in connection.info:
+            connection.info[_HOLD] = gate.acquire()
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if gate is not None:
+        # Back in the pool means committed or rolled back: the next writer may go.
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+            hold = record.info.pop(_HOLD, None)
+            if hold is not None:
+                hold.release()
 
     return engine
 

@@ -1,7 +1,8 @@
 """Messages of tracked channels, their mentions and answers: ids and times, never text.
 
 The statements that run for each message event Slack sends go straight to the driver (in a
-`transaction()`, or in a session's), as plain SQL that SQLite and PostgreSQL both read. Order of
+storage.driver transaction, or in a session's), as plain SQL that SQLite and PostgreSQL both
+read. Order of
 delivery does not matter: a message is stored once per (channel, ts), an answer only replaces a
 later one, and a deletion that arrives before its message leaves a tombstone the message fills
 in. Ordering uses `posted_at` (exact to the microsecond of `ts`), never text comparison of `ts`.
@@ -9,28 +10,17 @@ in. Ordering uses `posted_at` (exact to the microsecond of `ts`), never text com
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
-import time
-import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.driver import Transaction, Writer, transaction_of
 from storage.models import Message, SideMember
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows has no flock; SQLite's own lock still holds
-    fcntl = None  # type: ignore[assignment]
 
 SIDE_MEMBERS = cast(Table, SideMember.__table__)
 
@@ -112,196 +102,6 @@ class Delivery:
     received_at: datetime
 
 
-class Transaction:
-    """A write transaction on one driver connection, with the dialect's placeholders and types.
-
-    One message event runs these statements in the request that delivers it. Straight on the
-    driver each costs a fraction of what it costs through SQLAlchemy's session and execution
-    layers. The SQL is plain enough for SQLite and PostgreSQL alike; each statement's result
-    is read before the next one runs (they share one cursor).
-    """
-
-    def __init__(self, connection: Any, *, postgres: bool) -> None:
-        self.connection = connection
-        self.postgres = postgres
-        self.cursor: Any = connection.cursor()
-
-    def sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.postgres else statement
-
-    def time(self, moment: datetime | None) -> Any:
-        """A time as the column stores it: aware on PostgreSQL, UTCDateTime's text on SQLite."""
-        if moment is None or self.postgres:
-            return moment
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    @staticmethod
-    def read_time(value: Any) -> datetime:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-    def flag(self, value: bool) -> Any:
-        return value if self.postgres else int(value)
-
-    def execute(self, statement: str, params: Sequence[Any]) -> Any:
-        self.cursor.execute(self.sql(statement), params)
-        return self.cursor
-
-
-class _WriteGate:
-    """Queues this machine's writers of one SQLite file in the kernel (flock), before SQLite.
-
-    SQLite makes a writer that finds the database locked sleep and retry, 1 ms at first, then
-    longer; a message event holds the lock for a fraction of that, so two gunicorn workers
-    would spend much of their time asleep. Waiting on a file lock instead wakes the next writer
-    the moment the lock is free. Writers that do not take the gate are still safe: SQLite's
-    own lock (BEGIN IMMEDIATE) remains the rule.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._local = threading.local()
-
-    def _fd(self) -> int:
-        # A descriptor per thread and process: flock excludes open files, and a forked child
-        # must not share its parent's.
-        owner = (os.getpid(), threading.get_ident())
-        if getattr(self._local, "owner", None) != owner:
-            self._local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._local.owner = owner
-        return cast(int, self._local.fd)
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        fd = self._fd()
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-_GATES: dict[str, _WriteGate] = {}
-_GATES_LOCK = threading.Lock()
-
-
-def _gate(db: Database) -> AbstractContextManager[None]:
-    """The write gate of `db`'s SQLite file; nothing on PostgreSQL, in memory or without flock."""
-    path = db.engine.url.database
-    if db.dialect != "sqlite" or fcntl is None or not path or path == ":memory:":
-        return nullcontext()
-    with _GATES_LOCK:
-        gate = _GATES.get(path)
-        if gate is None:
-            gate = _GATES[path] = _WriteGate(f"{path}-baton-write-lock")
-    return gate.held()
-
-
-# How long a message event waits for SQLite's write lock, and how often it looks again.
-_LOCK_WAIT_SECONDS = 10.0
-_LOCK_RETRY_SECONDS = (0.0002, 0.002)
-
-
-def _begin_immediate(connection: Any) -> None:
-    """BEGIN IMMEDIATE, retried every fraction of a millisecond while another writer holds the
-    lock; SQLite's own busy handler sleeps 1, 2, 5, then up to 100 ms between tries, far longer
-    than a writer outside the gate (the outbox drainer, a job) usually holds it."""
-    timeout = connection.execute("PRAGMA busy_timeout").fetchone()[0]
-    connection.execute("PRAGMA busy_timeout = 0")
-    try:
-        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
-        pause, longest = _LOCK_RETRY_SECONDS
-        while True:
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(pause * 2, longest)
-    finally:
-        connection.execute(f"PRAGMA busy_timeout = {int(timeout)}")
-
-
-_ENGINES: dict[int, tuple[weakref.ref[Engine], Engine]] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def _engine(db: Database) -> Engine:
-    """The engine message events are written through.
-
-    On PostgreSQL a second, small pool without pre-ping: pinging costs a round trip per
-    transaction, a third of an event's. A connection found broken is thrown away and the
-    event fails; Slack delivers it again. It is disposed of with the database's own engine.
-    """
-    if db.dialect != "postgresql":
-        return db.engine
-    key = id(db.engine)
-    with _ENGINES_LOCK:
-        found = _ENGINES.get(key)
-        if found is not None and found[0]() is db.engine:
-            return found[1]
-        engine = create_engine(db.engine.url, pool_pre_ping=False, pool_size=2)
-        _ENGINES[key] = (weakref.ref(db.engine), engine)
-
-    @event.listens_for(db.engine, "engine_disposed")
-    def _dispose(_disposed: Engine) -> None:
-        with _ENGINES_LOCK:
-            gone = _ENGINES.pop(key, None)
-        if gone is not None:
-            gone[1].dispose()
-
-    return engine
-
-
-@contextmanager
-def transaction(db: Database) -> Iterator[Transaction]:
-    """A write transaction straight on a pooled connection: committed at the end, or rolled back.
-
-    SQLite's transaction starts with BEGIN IMMEDIATE, as storage.db's sessions do, so that
-    writers queue instead of failing (behind the write gate, see _WriteGate); PostgreSQL's
-    starts with the first statement.
-    """
-    pooled = _engine(db).raw_connection()
-    try:
-        tx = Transaction(pooled.driver_connection, postgres=db.dialect == "postgresql")
-        with _gate(db):
-            if not tx.postgres:
-                _begin_immediate(tx.connection)
-            try:
-                yield tx
-            except BaseException:
-                if getattr(tx.connection, "broken", False) or getattr(
-                    tx.connection, "closed", False
-                ):
-                    pooled.invalidate()
-                else:
-                    tx.connection.rollback()
-                raise
-            tx.connection.commit()
-    finally:
-        pooled.close()
-
-
-Writer = Session | Transaction
-
-
-def _tx(writer: Writer) -> Transaction:
-    """The transaction of `writer`; a session's is its connection's driver connection."""
-    if isinstance(writer, Transaction):
-        return writer
-    found = writer.info.get("baton_transaction")
-    if found is None:
-        connection = writer.connection()
-        found = writer.info["baton_transaction"] = Transaction(
-            connection.connection.driver_connection,
-            postgres=connection.dialect.name == "postgresql",
-        )
-    return cast(Transaction, found)
-
-
 _RECORD_DELIVERY = """
 INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES (?, ?, ?, ?)
 ON CONFLICT DO NOTHING RETURNING event_id
@@ -347,7 +147,7 @@ def _begin(tx: Transaction, channel_id: str, delivery: Delivery | None) -> bool:
 
 def record_delivery(writer: Writer, delivery: Delivery) -> bool:
     """Record a delivery (as storage.events.record_event does); False for a repeat."""
-    tx = _tx(writer)
+    tx = transaction_of(writer)
     return bool(tx.execute(_RECORD_DELIVERY, _delivery_params(tx, delivery)).fetchall())
 
 
@@ -420,7 +220,7 @@ def store_message(
     or the first later reply in its thread by someone else. A tombstone (its deletion arrived
     first) is filled in and keeps its `deleted` flag.
     """
-    tx = _tx(writer)
+    tx = transaction_of(writer)
     channel, at = message.channel_id, tx.time(message.posted_at)
     if not _begin(tx, channel, delivery):
         return None
@@ -494,7 +294,7 @@ def set_answers(writer: Writer, answers: Sequence[tuple[Waiter, Answer]]) -> Non
     A mention row carries its message's answer time, kept in step in the same statement on
     PostgreSQL (one round trip), in a second one on SQLite.
     """
-    tx = _tx(writer)
+    tx = transaction_of(writer)
     for waiter, answer in answers:
         answered_at = tx.time(answer.answered_at)
         params = (
@@ -528,7 +328,7 @@ def mark_deleted(
 
     Doing it twice changes nothing, so a repeated delivery needs no check.
     """
-    tx = _tx(writer)
+    tx = transaction_of(writer)
     _begin(tx, channel_id, delivery)
     if tx.execute(_MARK_DELETED, (tx.flag(True), channel_id, ts)).rowcount:
         return True

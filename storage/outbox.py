@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.driver import Writer, transaction_of
 from storage.models import OutboxTask
 
 
@@ -23,19 +24,17 @@ class Claimed:
     attempts: int
 
 
-def enqueue(session: Session, *, kind: str, payload: dict[str, Any], now: datetime) -> None:
-    """Promise `kind` work; it commits (or not) with the caller's unit of work."""
-    # Core with parameters at execution: this runs before Slack gets its answer.
-    session.connection().execute(
-        insert(cast(Table, OutboxTask.__table__)),
-        {
-            "kind": kind,
-            "payload": json.dumps(payload, separators=(",", ":")),
-            "created_at": now,
-            "available_at": now,
-            "attempts": 0,
-        },
-    )
+_ENQUEUE = """
+INSERT INTO outbox (kind, payload, created_at, available_at, attempts) VALUES (?, ?, ?, ?, 0)
+"""
+
+
+def enqueue(writer: Writer, *, kind: str, payload: dict[str, Any], now: datetime) -> None:
+    """Promise `kind` work; it commits (or not) with the caller's transaction."""
+    # Straight on the driver: this runs before Slack gets its answer (see storage.driver).
+    tx = transaction_of(writer)
+    at = tx.time(now)
+    tx.execute(_ENQUEUE, (kind, json.dumps(payload, separators=(",", ":")), at, at))
 
 
 def _claimable(stale_before: datetime) -> Any:

@@ -221,7 +221,7 @@ def test_a_missing_alerts_file_is_refused() -> None:
 
 def _sev1(baton: Baton, created: datetime) -> int:
     with baton.db.unit_of_work() as session:
-        row = escalations.create_escalation(
+        number = escalations.create_escalation(
             session,
             team_id="T1",
             title="API down",
@@ -231,7 +231,7 @@ def _sev1(baton: Baton, created: datetime) -> int:
             source_channel_id="CGENERAL",
             now=created,
         )
-        return row.id
+        return number
 
 
 def _posts(baton: Baton) -> list[str]:

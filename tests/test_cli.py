@@ -240,7 +240,7 @@ def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> N
     db = Database(url)
     now = datetime.now(UTC)
     with db.unit_of_work() as session:
-        row = escalations.create_escalation(
+        number = escalations.create_escalation(
             session,
             team_id="T1",
             title="API down",
@@ -251,7 +251,7 @@ def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> N
             now=now - timedelta(hours=5),
         )
         escalations.resolve(
-            session, row.id, user_id="UOWNER", note=None, now=now - timedelta(hours=3)
+            session, number, user_id="UOWNER", note=None, now=now - timedelta(hours=3)
         )
     db.dispose()
     result = run_baton(

@@ -199,7 +199,7 @@ def test_headline_numbers_worked_by_hand(make_baton: Callable[..., Baton]) -> No
         # The week before (Nov 9): 3 (above). This week (Nov 16): 4, one acknowledged after
         # 10 min and one after 30 min: MTTA 20 min.
         for n in range(4):
-            row = escalations.create_escalation(
+            number = escalations.create_escalation(
                 session,
                 team_id="T1",
                 title=f"this week {n}",
@@ -212,7 +212,7 @@ def test_headline_numbers_worked_by_hand(make_baton: Callable[..., Baton]) -> No
             if n < 2:
                 escalations.acknowledge(
                     session,
-                    row.id,
+                    number,
                     user_id="UOWNER",
                     now=at(17 + n) + timedelta(minutes=10 + 20 * n),
                 )

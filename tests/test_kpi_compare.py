@@ -22,7 +22,7 @@ def _escalation(session, created: datetime, title: str = "x") -> int:
         owner_id="UOWNER",
         source_channel_id="CGENERAL",
         now=created,
-    ).id
+    )
 
 
 def _fields(body: dict) -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ def _seed(baton: Baton) -> None:
             now=NOW - timedelta(days=2),
         )
         escalations.acknowledge(
-            session, first.id, user_id="UOWNER", now=NOW - timedelta(days=2) + timedelta(minutes=10)
+            session, first, user_id="UOWNER", now=NOW - timedelta(days=2) + timedelta(minutes=10)
         )
         escalations.create_escalation(
             session,

@@ -24,7 +24,7 @@ def db(database_url: str) -> Database:
 
 def _new_escalation(db: Database, title: str = "Payments down") -> int:
     with db.unit_of_work() as session:
-        row = escalations.create_escalation(
+        number = escalations.create_escalation(
             session,
             team_id="T1",
             title=title,
@@ -34,7 +34,7 @@ def _new_escalation(db: Database, title: str = "Payments down") -> int:
             source_channel_id="CGENERAL",
             now=NOW,
         )
-        return row.id
+        return number
 
 
 def test_the_database_is_built_by_the_migrations(db: Database) -> None:
@@ -61,7 +61,7 @@ def test_a_failed_unit_of_work_leaves_no_partial_row(db: Database) -> None:
 def test_times_come_back_aware_and_in_utc(db: Database) -> None:
     bogota = timezone(timedelta(hours=-5))
     with db.unit_of_work() as session:
-        row = escalations.create_escalation(
+        number = escalations.create_escalation(
             session,
             team_id="T1",
             title="tz",
@@ -71,7 +71,7 @@ def test_times_come_back_aware_and_in_utc(db: Database) -> None:
             source_channel_id="C1",
             now=datetime(2026, 11, 23, 9, 0, tzinfo=bogota),
         )
-        escalation_id = row.id
+        escalation_id = number
     with db.reading() as session:
         stored = session.get(Escalation, escalation_id)
         assert stored is not None

@@ -19,8 +19,9 @@ from bot.latency.people import bot_check
 from bot.latency.sides import directory
 from bot.latency.timing import Timing
 from bot.services import Services
-from storage import messages
-from storage.messages import Delivery, NewMessage, Waiter, Writer
+from storage import driver, messages
+from storage.driver import Writer
+from storage.messages import Delivery, NewMessage, Waiter
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def receive(services: Services, body: Mapping[str, Any], *, bot_user_id: str | N
         received_at=services.now(),
     )
     work = prepare(services, event, team_id=team_id, bot_user_id=bot_user_id)
-    with messages.transaction(services.db) as tx:
+    with driver.transaction(services.db, redelivered_on_failure=True) as tx:
         if isinstance(work, Prepared):
             ingest(tx, work.new, work.members, work.timing, delivery)
         elif isinstance(work, rules.Deletion):
