@@ -5,13 +5,25 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, func, select
 
 from storage.db import Database
-from storage.models import Base
+from storage.models import Base, NpsAnswer, NpsRound
 
-# slack_events and job_claims are Baton's bookkeeping, not the user's records.
-EXPORTED = ("escalations", "blockers", "blocker_waits")
+# The records of what happened: escalations, blockers, conversations' times (never their text)
+# and survey rounds with their anonymous answers. Left out as Baton's bookkeeping: deliveries
+# seen, claimed jobs, the outbox, posted digests, alert states, baselines (computed from the
+# rest), side members (a copy of Slack's user groups) and survey invitations (who was asked:
+# beside the answers of a small round, they would point at who said what).
+EXPORTED = (
+    "escalations",
+    "blockers",
+    "blocker_waits",
+    "messages",
+    "message_mentions",
+    "nps_rounds",
+    "nps_answers",
+)
 
 
 def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
@@ -26,12 +38,21 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow([column.name for column in table.columns])
-                ordered = select(table).order_by(*table.primary_key.columns)
+                ordered = _rows(table).order_by(*table.primary_key.columns)
                 for row in session.execute(ordered.execution_options(yield_per=1000)):
                     writer.writerow(["" if value is None else _text(value) for value in row])
                     rows += 1
             written.append((path, rows))
     return written
+
+
+def _rows(table: Table) -> Select[tuple[object, ...]]:
+    if table.name != "nps_answers":
+        return select(table)
+    # As in Slack: a round's answers are shown only once it has its minimum of answers.
+    answers = select(func.count()).where(NpsAnswer.round_id == NpsRound.id).scalar_subquery()
+    shown = select(NpsRound.id).where(answers >= NpsRound.min_responses)
+    return select(table).where(table.c.round_id.in_(shown))
 
 
 def _text(value: object) -> str:

@@ -220,7 +220,15 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["blocker_waits.csv", "blockers.csv", "escalations.csv"]
+    assert files == [
+        "blocker_waits.csv",
+        "blockers.csv",
+        "escalations.csv",
+        "message_mentions.csv",
+        "messages.csv",
+        "nps_answers.csv",
+        "nps_rounds.csv",
+    ]
     import csv
 
     with (tmp_path / "out" / "escalations.csv").open() as handle:
@@ -230,6 +238,89 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     assert rows[0]["created_at"] == "2026-11-23T14:00:00+00:00"
     with (tmp_path / "out" / "blockers.csv").open() as handle:
         assert handle.readline().startswith("id,team_id,text,status")
+
+
+def test_export_has_conversation_times_and_only_the_survey_answers_slack_would_show(
+    database_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from storage import nps
+    from storage.models import Message, MessageMention
+
+    url = database_url
+    db = Database(url)
+    start = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+    def survey(min_responses: int, scores: list[int]) -> int:
+        with db.unit_of_work() as session:
+            round_id = nps.create_round(
+                session,
+                team_id="T1",
+                audience="CTEAM",
+                question="Recommend us?",
+                min_responses=min_responses,
+                started_at=start,
+                ends_at=start,
+                started_by=None,
+                period=None,
+            )
+            assert round_id is not None
+            people = [f"U{n}" for n in range(len(scores))]
+            nps.add_invitations(session, round_id, people)
+            for person, score in zip(people, scores, strict=True):
+                invitation = nps.invitation_of(session, round_id, person)
+                assert invitation is not None
+                nps.record_answer(
+                    session, invitation.id, user_id=person, score=score, day=date(2026, 11, 3)
+                )
+            nps.close_round(session, round_id, now=start, closed_by=None)
+        return round_id
+
+    shown = survey(3, [10, 6, 8])
+    survey(5, [9, 2])  # below its minimum: Slack shows no score, the export no answer
+    with db.unit_of_work() as session:
+        session.add(
+            Message(
+                team_id="T1",
+                channel_id="CTEAM",
+                ts="1764064800.000100",
+                user_id="UASKER",
+                posted_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+                is_question=True,
+                wait_kind="mention",
+                answered_at=datetime(2026, 11, 25, 10, 30, tzinfo=UTC),
+                wall_seconds=1800.0,
+            )
+        )
+        session.add(
+            MessageMention(
+                channel_id="CTEAM",
+                message_ts="1764064800.000100",
+                user_id="UANSWERER",
+                posted_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+            )
+        )
+    db.dispose()
+    out = tmp_path / "out"
+    result = run_baton("export", "--out", str(out), env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import csv
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (out / f"{name}.csv").open() as handle:
+            return list(csv.DictReader(handle))
+
+    answers = rows("nps_answers")
+    assert sorted(int(a["score"]) for a in answers) == [6, 8, 10]
+    assert {a["round_id"] for a in answers} == {str(shown)}
+    assert "user_id" not in answers[0]
+    assert len(rows("nps_rounds")) == 2
+    assert not (out / "nps_invitations.csv").exists()
+    [message] = rows("messages")
+    assert message["wall_seconds"] == "1800.0"
+    assert message["answered_at"] == "2026-11-25T10:30:00+00:00"
+    assert [m["user_id"] for m in rows("message_mentions")] == ["UANSWERER"]
 
 
 def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> None:
