@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
 from storage.models import AlertState
+from storage.results import rows_changed
 
 
 def states(session: Session, rule: str) -> dict[str, AlertState]:
@@ -55,7 +56,7 @@ def start_breach(
         )
         .values(breaching_since=now, last_posted_at=now, last_value=value, updated_at=now)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def repeat_breach(
@@ -78,7 +79,7 @@ def repeat_breach(
         )
         .values(last_posted_at=now, last_value=value, updated_at=now)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def note_value(
@@ -105,7 +106,7 @@ def recover(
         )
         .values(breaching_since=None, last_posted_at=now, last_value=value, updated_at=now)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def restore(

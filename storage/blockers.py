@@ -9,6 +9,7 @@ from sqlalchemy import String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Blocker, BlockerWait, JobClaim
+from storage.results import rows_changed
 
 OPEN = "open"
 RESOLVED = "resolved"
@@ -67,7 +68,7 @@ def resolve(
         .where(Blocker.id == blocker_id, Blocker.status == OPEN)
         .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def open_blockers(session: Session) -> Sequence[Blocker]:

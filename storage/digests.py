@@ -14,10 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
 from storage.models import Digest, DigestPart
-
-
-def _changed(result: object) -> bool:
-    return bool(getattr(result, "rowcount", 0))
+from storage.results import rows_changed
 
 
 def claim(
@@ -47,7 +44,7 @@ def claim(
     )
     if not force:
         query = query.where(Digest.completed_at.is_(None))
-    if not _changed(session.execute(query.values(lease_until=lease_until))):
+    if not rows_changed(session.execute(query.values(lease_until=lease_until))):
         return None
     digest_id = _id(session, channel_id, week_start)
     if force:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.driver import Writer, transaction_of
 from storage.models import Escalation
+from storage.results import rows_changed
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -77,7 +78,7 @@ def acknowledge(session: Session, escalation_id: int, *, user_id: str, now: date
         .where(Escalation.id == escalation_id, Escalation.status == OPEN)
         .values(status=ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user_id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def resolve(
@@ -89,7 +90,7 @@ def resolve(
         .where(Escalation.id == escalation_id, Escalation.status != RESOLVED)
         .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def move_to_level(
@@ -105,7 +106,7 @@ def move_to_level(
         )
         .values(level=level, assignee_id=assignee_id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return rows_changed(result) > 0
 
 
 def open_escalations(session: Session, *, team_id: str | None = None) -> Sequence[Escalation]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
 from storage.models import SlackEvent
+from storage.results import rows_changed
 
 
 def record_event(
@@ -30,4 +31,4 @@ def record_event(
 def forget_events_before(session: Session, *, before: datetime) -> int:
     """Drop delivery records older than Slack's retry window; returns how many."""
     result = session.execute(delete(SlackEvent).where(SlackEvent.received_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
 from storage.models import NpsAnswer, NpsInvitation, NpsRound
+from storage.results import rows_changed
 
 PENDING = "pending"
 SENDING = "sending"
@@ -24,10 +25,6 @@ UNDELIVERABLE = "undeliverable"
 def _update(model: type[NpsRound | NpsInvitation | NpsAnswer]) -> Update:
     # The sessions here are short and reload what they use: no need to sync loaded objects.
     return update(model).execution_options(synchronize_session=False)
-
-
-def _changed(result: object) -> bool:
-    return bool(getattr(result, "rowcount", 0))
 
 
 _OPEN_ROUND_IDS = select(NpsRound.id).where(NpsRound.closed_at.is_(None))
@@ -117,7 +114,7 @@ def close_round(session: Session, round_id: int, *, now: datetime, closed_by: st
         .where(NpsRound.id == round_id, NpsRound.closed_at.is_(None))
         .values(closed_at=now, closed_by=closed_by, open_team=None)
     )
-    if not _changed(result):
+    if not rows_changed(result):
         return False
     session.execute(
         _update(NpsInvitation)
@@ -159,7 +156,7 @@ def settle_stale_sends(session: Session, *, claimed_before: datetime) -> int:
         .where(NpsInvitation.status == SENDING, NpsInvitation.claimed_at < claimed_before)
         .values(status=SENT, sent_at=NpsInvitation.claimed_at, last_error="unconfirmed")
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 def due_to_send(session: Session, *, now: datetime, limit: int) -> list[int]:
@@ -293,7 +290,7 @@ def claim_reminder(session: Session, invitation_id: int, *, due: int) -> int | N
         )
         .values(reminders_sent=due)
     )
-    return int(before) if _changed(result) else None
+    return int(before) if rows_changed(result) else None
 
 
 def release_reminder(session: Session, invitation_id: int, *, due: int, before: int) -> None:
@@ -345,7 +342,7 @@ def record_answer(
         )
         .values(status=ANSWERED)
     )
-    if not _changed(result):
+    if not rows_changed(result):
         return None
     round_id = session.scalar(
         select(NpsInvitation.round_id).where(NpsInvitation.id == invitation_id)
@@ -370,7 +367,7 @@ def set_comment(session: Session, answer_id: str, comment: str) -> bool:
         .where(NpsAnswer.id == answer_id, NpsAnswer.comment.is_(None))
         .values(comment=comment)
     )
-    return _changed(result)
+    return rows_changed(result) > 0
 
 
 # -- figures -------------------------------------------------------------------------------

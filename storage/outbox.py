@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.driver import Writer, transaction_of
 from storage.models import OutboxTask
+from storage.results import rows_changed
 
 
 @dataclass(frozen=True)
@@ -109,4 +110,4 @@ def forget_done_before(session: Session, *, before: datetime) -> int:
     result = session.execute(
         delete(OutboxTask).where(OutboxTask.done_at.is_not(None), OutboxTask.done_at < before)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
