@@ -7,6 +7,7 @@ order, so it neither visits the table nor sorts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,17 +19,14 @@ from storage.models import Message
 
 
 @dataclass(frozen=True)
-class LatencyGroup:
-    """The waiting messages of one channel from one side to another, posted in a period.
+class WaitFigures:
+    """Waiting messages as known at the end of a period.
 
-    `answered`: answered by the period's end; `sla_ended`: whose SLA window ended by then,
-    `within_sla` of which were answered inside it; `unanswered`: whose unanswered window ended
-    with no answer inside it. The two lists hold the waits of the answered ones, in no order.
+    `answered`: answered by then; `sla_ended`: whose SLA window ended by then, `within_sla` of
+    which were answered inside it; `unanswered`: whose unanswered window ended with no answer
+    inside it. The two lists hold the waits of the answered ones, in no order.
     """
 
-    channel_id: str
-    author_side: str | None
-    answer_side: str | None
     waiting: int
     answered: int
     sla_ended: int
@@ -38,12 +36,28 @@ class LatencyGroup:
     business_seconds: list[float]
 
 
-def _values(dialect: str, column: Any, answered: ColumnElement[bool]) -> Any:
+@dataclass(frozen=True)
+class LatencyGroup(WaitFigures):
+    """The waiting messages of one channel from one side to another, posted in a period."""
+
+    channel_id: str
+    author_side: str | None
+    answer_side: str | None
+
+
+# Written as the partial indexes on messages are, so that the planners pick them.
+WAITING: tuple[ColumnElement[bool], ...] = (
+    Message.wait_kind.is_not(None),
+    Message.deleted.is_(False),
+)
+
+
+def _waits(dialect: str, column: Any, answered: ColumnElement[bool]) -> Any:
     # Each group's waits come back as one value, not one row each: a list on PostgreSQL, a
     # comma-separated text on SQLite; a 90-day answer would otherwise build a row per message.
     if dialect == "postgresql":
-        return func.array_agg(column).filter(answered)
-    return func.group_concat(column).filter(answered)
+        return func.array_agg(column).filter(answered, column.is_not(None))
+    return func.group_concat(column).filter(answered, column.is_not(None))
 
 
 def _floats(value: Any) -> list[float]:
@@ -54,55 +68,58 @@ def _floats(value: Any) -> list[float]:
     return [float(part) for part in value]
 
 
+def wait_figures(dialect: str, as_of: datetime) -> list[Any]:
+    """The aggregate columns WaitFigures is read from (see figures_of), as known at `as_of`."""
+    answered = Message.answered_at < as_of
+    sla_ended = Message.sla_due_at <= as_of
+    return [
+        func.count(),
+        func.count().filter(answered),
+        func.count().filter(sla_ended),
+        func.count().filter(sla_ended, Message.answered_at <= Message.sla_due_at),
+        func.count().filter(
+            Message.unanswered_due_at <= as_of,
+            or_(Message.answered_at.is_(None), Message.answered_at > Message.unanswered_due_at),
+        ),
+        _waits(dialect, Message.wall_seconds, answered),
+        _waits(dialect, Message.business_seconds, answered),
+    ]
+
+
+def figures_of(row: Sequence[Any]) -> dict[str, Any]:
+    """WaitFigures' fields from the values of wait_figures' columns, in their order."""
+    waiting, answered, sla_ended, within_sla, unanswered, wall, business = row
+    return {
+        "waiting": int(waiting),
+        "answered": int(answered),
+        "sla_ended": int(sla_ended),
+        "within_sla": int(within_sla),
+        "unanswered": int(unanswered),
+        "wall_seconds": _floats(wall),
+        "business_seconds": _floats(business),
+    }
+
+
 def latency_groups(
     session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
 ) -> list[LatencyGroup]:
     """The figures of the waiting messages posted in [start, end), by channel and sides."""
     dialect = session.get_bind().dialect.name
-    answered = Message.answered_at < end
-    sla_ended = Message.sla_due_at <= end
-    window_ended = Message.unanswered_due_at <= end
     query = (
         select(
             Message.channel_id,
             Message.author_side,
             Message.answer_side,
-            func.count(),
-            func.count().filter(answered),
-            func.count().filter(sla_ended),
-            func.count().filter(sla_ended, Message.answered_at <= Message.sla_due_at),
-            func.count().filter(
-                window_ended,
-                or_(
-                    Message.answered_at.is_(None),
-                    Message.answered_at > Message.unanswered_due_at,
-                ),
-            ),
-            _values(dialect, Message.wall_seconds, answered),
-            _values(dialect, Message.business_seconds, answered),
+            *wait_figures(dialect, end),
         )
-        .where(
-            Message.wait_kind.is_not(None),
-            Message.deleted.is_(False),
-            Message.posted_at >= start,
-            Message.posted_at < end,
-        )
+        .where(*WAITING, Message.posted_at >= start, Message.posted_at < end)
         .group_by(Message.channel_id, Message.author_side, Message.answer_side)
     )
     if channel_id is not None:
         query = query.where(Message.channel_id == channel_id)
     return [
         LatencyGroup(
-            channel_id=row[0],
-            author_side=row[1],
-            answer_side=row[2],
-            waiting=int(row[3]),
-            answered=int(row[4]),
-            sla_ended=int(row[5]),
-            within_sla=int(row[6]),
-            unanswered=int(row[7]),
-            wall_seconds=_floats(row[8]),
-            business_seconds=_floats(row[9]),
+            channel_id=row[0], author_side=row[1], answer_side=row[2], **figures_of(row[3:])
         )
         for row in session.execute(query)
     ]

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
+from storage.latency import WAITING, WaitFigures, figures_of, wait_figures
 from storage.models import Blocker, Escalation, KpiBaseline, Message, NpsRound
 
 
@@ -69,37 +70,10 @@ def blockers_in_window(
 
 
 @dataclass(frozen=True)
-class LatencyWeek:
-    """The waiting messages posted in one week, as known at `as_of`.
-
-    The same counts as storage.latency.latency_groups for a period ending at `as_of`, and the
-    waits of the answered ones (in no order), to take exact percentiles from.
-    """
+class LatencyWeek(WaitFigures):
+    """The waiting messages posted in one week, as known at `as_of` (see latency_weeks)."""
 
     week: int
-    waiting: int
-    answered: int
-    sla_ended: int
-    within_sla: int
-    unanswered: int
-    wall_seconds: list[float]
-    business_seconds: list[float]
-
-
-def _waits(dialect: str, column: Any, answered: ColumnElement[bool]) -> Any:
-    # A week's waits come back as one value: a list on PostgreSQL, comma-separated text on
-    # SQLite. Row by row, the driver and the ORM would cost more than the figures.
-    if dialect == "postgresql":
-        return func.array_agg(column).filter(answered, column.is_not(None))
-    return func.group_concat(column).filter(answered, column.is_not(None))
-
-
-def _floats(value: Any) -> list[float]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [float(part) for part in value.split(",")]
-    return [float(part) for part in value]
 
 
 def latency_weeks(
@@ -110,21 +84,7 @@ def latency_weeks(
     channel_id: str | None = None,
 ) -> list[LatencyWeek]:
     """Each week's latency counts and waits, one indexed range query per week."""
-    dialect = session.get_bind().dialect.name
-    answered = Message.answered_at < as_of
-    sla_ended = Message.sla_due_at <= as_of
-    figures = select(
-        func.count(),
-        func.count().filter(answered),
-        func.count().filter(sla_ended),
-        func.count().filter(sla_ended, Message.answered_at <= Message.sla_due_at),
-        func.count().filter(
-            Message.unanswered_due_at <= as_of,
-            or_(Message.answered_at.is_(None), Message.answered_at > Message.unanswered_due_at),
-        ),
-        _waits(dialect, Message.wall_seconds, answered),
-        _waits(dialect, Message.business_seconds, answered),
-    ).where(Message.wait_kind.is_not(None), Message.deleted.is_(False))
+    figures = select(*wait_figures(session.get_bind().dialect.name, as_of)).where(*WAITING)
     if channel_id is not None:
         figures = figures.where(Message.channel_id == channel_id)
     weeks = []
@@ -132,18 +92,7 @@ def latency_weeks(
         row = session.execute(
             figures.where(Message.posted_at >= start, Message.posted_at < end)
         ).one()
-        weeks.append(
-            LatencyWeek(
-                week=number,
-                waiting=int(row[0]),
-                answered=int(row[1]),
-                sla_ended=int(row[2]),
-                within_sla=int(row[3]),
-                unanswered=int(row[4]),
-                wall_seconds=_floats(row[5]),
-                business_seconds=_floats(row[6]),
-            )
-        )
+        weeks.append(LatencyWeek(week=number, **figures_of(row)))
     return weeks
 
 
