@@ -59,9 +59,10 @@ class Settings:
     slack_bot_token: str = field(repr=False)
     slack_signing_secret: str = field(repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
-    database_url: str = "sqlite:///baton.db"
+    database_url: str = field(default="sqlite:///baton.db", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
+    web_concurrency: int = 2
     log_level: str = "INFO"
     calendar: BusinessCalendar = field(default_factory=lambda: BusinessCalendar(ZoneInfo("UTC")))
     admins: frozenset[str] = frozenset()
@@ -189,6 +190,38 @@ def _port(raw: str) -> int:
     if not 0 < value < 65536:
         raise ValueError(raw)
     return value
+
+
+# What SQLAlchemy takes; hosting platforms hand out postgres:// and postgresql:// URLs, which
+# Baton reads as PostgreSQL through psycopg 3, its one PostgreSQL driver.
+_DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+_POSTGRES_ALIASES = ("postgres", "postgresql")
+
+
+def _database_url(raw: str) -> str:
+    """DATABASE_URL as SQLAlchemy takes it. Errors never repeat the URL: it may hold a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    expected = "sqlite:///FILE or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+    scheme, separator, rest = raw.partition("://")
+    if not separator:
+        raise ConfigError("DATABASE_URL", f"expected {expected}, got something that is not a URL")
+    if scheme in _POSTGRES_ALIASES:
+        scheme = "postgresql+psycopg"
+    if scheme not in _DATABASE_SCHEMES:
+        raise ConfigError("DATABASE_URL", f"expected {expected}, got a {scheme}:// URL")
+    url = f"{scheme}://{rest}"
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"expected {expected}; this one cannot be read") from None
+    return url
+
+
+def web_concurrency(env: Mapping[str, str]) -> int:
+    """How many gunicorn workers serve Slack (WEB_CONCURRENCY, as Heroku-style hosts set it)."""
+    return _parse(env, "WEB_CONCURRENCY", _positive_int, "a whole number of workers") or 2
 
 
 def _log_level(raw: str) -> str:
@@ -463,9 +496,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         slack_bot_token=token or "",
         slack_signing_secret=secret or "",
         slack_app_token=app_token,
-        database_url=_get(env, "DATABASE_URL") or "sqlite:///baton.db",
+        database_url=_database_url(_get(env, "DATABASE_URL") or "sqlite:///baton.db"),
         slack_api_url=api_url,
         port=_parse(env, "PORT", _port, "a TCP port number") or 3000,
+        web_concurrency=web_concurrency(env),
         log_level=_parse(env, "BATON_LOG_LEVEL", _log_level, "DEBUG, INFO, WARNING or ERROR")
         or "INFO",
         calendar=calendar,

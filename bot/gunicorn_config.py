@@ -11,8 +11,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from bot.config import web_concurrency
+from bot.errors import ConfigError
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+try:
+    workers = web_concurrency(os.environ)
+except ConfigError as exc:
+    # gunicorn would print a traceback for an exception; the one line says what to fix.
+    raise SystemExit(f"baton: {exc}") from None
 # Import bolt, SQLAlchemy and pandas once, in the master, rather than in every worker.
 preload_app = True
 # Slack retries what fails and the router logs requests: no access log per request.

@@ -40,6 +40,5 @@ def serve(settings: Settings, *, workers: int | None = None, port: int | None = 
     """Serve Baton on 0.0.0.0:PORT with gunicorn sync workers until stopped."""
     options = {name: getattr(gunicorn_config, name) for name in _SETTINGS}
     options["bind"] = f"0.0.0.0:{port or settings.port}"
-    if workers:
-        options["workers"] = workers
+    options["workers"] = workers or settings.web_concurrency
     _Gunicorn(create_wsgi_app(settings), options).run()

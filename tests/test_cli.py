@@ -48,6 +48,12 @@ def free_port() -> int:
         ({}, "baton: SLACK_BOT_TOKEN: required"),
         ({**ENV, "BATON_TIMEZONE": "Nowhere/City"}, "baton: BATON_TIMEZONE: expected an IANA"),
         ({**ENV, "BATON_SEV2_TIMEOUT": "thirty"}, "baton: BATON_SEV2_TIMEOUT: expected a duration"),
+        ({**ENV, "DATABASE_URL": "baton.db"}, "baton: DATABASE_URL: expected sqlite:///FILE"),
+        (
+            {**ENV, "DATABASE_URL": "mysql://baton:hunter2@db.internal/baton"},
+            "baton: DATABASE_URL: expected sqlite:///FILE or postgresql://",
+        ),
+        ({**ENV, "WEB_CONCURRENCY": "four"}, "baton: WEB_CONCURRENCY: expected a whole number"),
     ],
 )
 def test_serve_stops_with_one_line_naming_the_variable(
@@ -57,6 +63,16 @@ def test_serve_stops_with_one_line_naming_the_variable(
     assert result.returncode == 2
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_db_upgrade_the_release_step_stops_with_one_line_on_a_malformed_url(
+    tmp_path: Path,
+) -> None:
+    result = run_baton("db", "upgrade", env={"DATABASE_URL": "sqlite:/baton.db"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("baton: DATABASE_URL: expected sqlite:///FILE")
     assert "Traceback" not in result.stderr
 
 

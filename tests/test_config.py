@@ -92,3 +92,29 @@ def test_a_bad_value_names_its_variable(env: dict[str, str], variable: str) -> N
 def test_tokens_are_optional_where_slack_is_not_needed() -> None:
     settings = load_settings({}, require_slack=False)
     assert settings.slack_bot_token == ""
+
+
+def test_a_platforms_postgres_url_is_read_as_postgresql_through_psycopg() -> None:
+    # Heroku, Render and Fly hand out postgres:// URLs; SQLAlchemy alone would refuse them.
+    for scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        settings = load_settings(BASE | {"DATABASE_URL": f"{scheme}://baton:pw@db:5432/baton"})
+        assert settings.database_url == "postgresql+psycopg://baton:pw@db:5432/baton"
+    assert "pw@db" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "url", ["baton.db", "mysql://baton:pw@db/baton", "postgresql+psycopg2://baton:pw@db/baton"]
+)
+def test_a_database_url_baton_cannot_use_is_refused_without_repeating_it(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(BASE | {"DATABASE_URL": url})
+    assert refused.value.variable == "DATABASE_URL"
+    assert "pw" not in str(refused.value)
+
+
+@pytest.mark.parametrize("raw", ["four", "0", "-1", "2.5"])
+def test_web_concurrency_must_be_a_whole_number_of_workers(raw: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(BASE | {"WEB_CONCURRENCY": raw})
+    assert refused.value.variable == "WEB_CONCURRENCY"
+    assert load_settings(BASE | {"WEB_CONCURRENCY": "3"}).web_concurrency == 3
