@@ -15,7 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.user_directory import UserDirectory
+from bot.slack_client import make_client
+from bot.user_directory import LOOKUP_TIMEOUT_SECONDS, UserDirectory
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -80,4 +81,5 @@ class Services:
     users: UserDirectory = field(init=False)
 
     def __post_init__(self) -> None:
-        self.users = UserDirectory(self.client)
+        quick = make_client(self.settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
+        self.users = UserDirectory(quick)

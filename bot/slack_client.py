@@ -20,13 +20,18 @@ RETRY_HANDLERS = (
 )
 
 
-def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """A WebClient that retries dropped connections, 429s (after Retry-After) and 5xx."""
+def make_client(settings: Settings, *, timeout: int = 10, retry: bool = True) -> WebClient:
+    """A WebClient that retries dropped connections, 429s (after Retry-After) and 5xx.
+
+    Without `retry`, one try: for a call made before Slack gets its answer, which a retry's
+    wait (a 429's Retry-After alone may be seconds) would push past Slack's 3 seconds.
+    """
     return WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=list(RETRY_HANDLERS),
+        # An empty list, not None: None would give slack_sdk's own default retries.
+        retry_handlers=list(RETRY_HANDLERS) if retry else [],
     )
 
 

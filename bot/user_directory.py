@@ -7,10 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.common import user
 from bot.errors import InvalidInput
@@ -29,8 +30,16 @@ class Person:
     deleted: bool = False
 
 
+# People are looked up before Slack gets its answer (3 s): one try of at most this long.
+LOOKUP_TIMEOUT_SECONDS = 1
+
+
 class UserDirectory:
-    """users.info answers, cached so that a command naming a person still answers fast."""
+    """users.info answers, cached so that a command naming a person still answers fast.
+
+    Give it a client that does not retry (slack_client.make_client(retry=False)) and has a
+    short timeout: an answer Slack cannot give at once only means the person is not checked.
+    """
 
     def __init__(
         self,
@@ -60,6 +69,10 @@ class UserDirectory:
                 log.warning("users.info failed (%s); %s not checked", error_code(error), user_id)
                 return None
             person = Person(user_id, exists=False)
+        except (OSError, HTTPException, SlackClientError) as error:
+            # A timeout or a dropped connection: the same, and no reason to fail the command.
+            log.warning("users.info failed (%s); %s not checked", error_code(error), user_id)
+            return None
         else:
             info: dict[str, Any] = answer.get("user") or {}
             person = Person(

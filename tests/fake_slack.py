@@ -38,6 +38,7 @@ class _Failure:
     retry_after: int | None = None
     drop: bool = False
     times: int = 1
+    delay: float = 0.0
 
 
 @dataclass
@@ -137,11 +138,13 @@ class FakeSlack:
         retry_after: int | None = None,
         drop: bool = False,
         times: int = 1,
+        delay: float = 0.0,
     ) -> None:
-        """Answer the next `times` calls of `method` with an API error, an HTTP status or a drop."""
+        """Answer the next `times` calls of `method` with an API error, an HTTP status or a drop,
+        or, with only `delay`, answer them normally after `delay` seconds."""
         with self._lock:
             self._failures.setdefault(method, []).append(
-                _Failure(error, status, retry_after, drop, times)
+                _Failure(error, status, retry_after, drop, times, delay)
             )
 
     def calls_to(self, method: str) -> list[Call]:
@@ -192,7 +195,9 @@ class FakeSlack:
         self._record(method, args, token)
 
         failure = self._next_failure(method)
-        if failure is not None:
+        if failure is not None and failure.delay:
+            time.sleep(failure.delay)
+        if failure is not None and (failure.error or failure.status or failure.drop):
             if failure.drop:
                 # Close the socket without a word, as a dropped connection would.
                 request.close_connection = True

@@ -141,6 +141,17 @@ def test_escalate_with_text_records_posts_dms_and_confirms(baton: Baton) -> None
     assert rows(baton)[1].severity == 4
 
 
+def test_a_rate_limited_owner_check_still_records_and_answers_at_once(baton: Baton) -> None:
+    fake = baton.fake_slack
+    # users.info runs before Slack gets its answer; waiting out 2 × Retry-After=2 s would
+    # miss Slack's 3 seconds, and Slack would tell the user the command failed.
+    fake.fail("users.info", status=429, retry_after=2, times=2)
+    answer = escalate(baton, "sev2 <@UOWNER> Checkout returns 500 on card payments")
+    assert "Escalation *#1* recorded (sev2)" in answer["text"]
+    assert len(fake.calls_to("users.info")) == 1
+    assert row(baton).owner_id == "UOWNER"
+
+
 def test_defaults_come_from_settings_and_the_escalation_channel(make_baton) -> None:
     baton = make_baton(
         BATON_DEFAULT_SEVERITY="high",

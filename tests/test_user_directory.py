@@ -7,7 +7,7 @@ import pytest
 from bot.config import load_settings
 from bot.errors import InvalidInput
 from bot.slack_client import make_client
-from bot.user_directory import UserDirectory
+from bot.user_directory import LOOKUP_TIMEOUT_SECONDS, UserDirectory
 from tests.fake_slack import FakeSlack
 
 
@@ -16,7 +16,8 @@ def directory(fake_slack: FakeSlack) -> UserDirectory:
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake_slack.url}
     )
-    return UserDirectory(make_client(settings))
+    # As bot.services builds it: one quick try, since Slack waits for the command's answer.
+    return UserDirectory(make_client(settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False))
 
 
 def test_answers_are_cached(directory: UserDirectory, fake_slack: FakeSlack) -> None:
@@ -52,3 +53,22 @@ def test_a_slack_outage_does_not_refuse_anyone(
     # An outage's answer is not kept: once Slack answers again, the unknown id is refused.
     with pytest.raises(InvalidInput):
         directory.require_person("UNOBODY", role="an owner")
+
+
+def test_a_rate_limited_lookup_is_not_retried_and_refuses_no_one(
+    directory: UserDirectory, fake_slack: FakeSlack
+) -> None:
+    # Waiting out Retry-After (and retrying) would answer Slack after its 3 seconds.
+    fake_slack.fail("users.info", status=429, retry_after=2)
+    directory.require_person("UNOBODY", role="an owner")
+    assert len(fake_slack.calls_to("users.info")) == 1
+
+
+def test_a_dropped_connection_or_a_slow_answer_leaves_the_person_unchecked(
+    directory: UserDirectory, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("users.info", drop=True)
+    assert directory.lookup("UNOBODY") is None
+    fake_slack.fail("users.info", delay=LOOKUP_TIMEOUT_SECONDS + 1.5)
+    assert directory.lookup("UNOBODY") is None
+    assert len(fake_slack.calls_to("users.info")) == 2
