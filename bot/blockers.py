@@ -11,6 +11,7 @@ from bot.business_time import BusinessCalendar
 from bot.durations import Duration
 from bot.errors import BatonError, InvalidInput
 from bot.slack_text import mentioned_channels, mentioned_users, unescape
+from bot.typos import mistyped, one_slip_from
 
 MAX_TEXT = 500
 MAX_NOTE = 3000
@@ -63,6 +64,7 @@ class Command:
 
     kind: CommandKind
     request: BlockerRequest | None = None
+    problem: str | None = None  # for HELP: what was wrong, if anything
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,10 @@ def parse_command(raw: str) -> Command:
     kind = _SUBCOMMANDS.get(raw.strip().lower())
     if kind is not None:
         return Command(kind)
+    words = raw.split()
+    meant = one_slip_from(words[0], _SUBCOMMANDS) if len(words) == 1 else None
+    if meant is not None:
+        return Command(CommandKind.HELP, problem=mistyped("/blocker", words[0], meant, "a blocker"))
     return Command(CommandKind.CREATE, parse_blocker_text(raw))
 
 

@@ -16,6 +16,7 @@ from bot.durations import Duration
 from bot.errors import InvalidInput
 from bot.severity import SEVERITY_WORDS, Severity
 from bot.slack_text import unescape
+from bot.typos import mistyped, one_slip_from
 
 TITLE_LIMIT = 150
 DESCRIPTION_LIMIT = 3000
@@ -27,6 +28,7 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 
 SUBCOMMANDS = ("list", "help")
+HELP_WORDS = ("-h", "--help", "?")
 
 # A leading owner mention, as Slack sends it with should_escape: <@U123|name> (or <@U123>).
 _LEADING_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>(?=\s|$)")
@@ -85,6 +87,11 @@ def parse_command(text: str, *, default_severity: Severity, default_owner: str |
         if len(words) > 1:
             return ShowUsage(f"`{first}` takes nothing after it.")
         return ListOpen() if first == "list" else ShowUsage()
+    if first in HELP_WORDS and len(words) == 1:
+        return ShowUsage()
+    meant = one_slip_from(first, SUBCOMMANDS) if len(words) == 1 else None
+    if meant is not None:
+        return ShowUsage(mistyped("/escalate", words[0], meant, "an escalation"))
 
     severity: Severity | None = None
     owner: str | None = None

@@ -54,7 +54,7 @@ def register(app: App, services: Services) -> None:
         user_id, channel_id = body["user_id"], body["channel_id"]
         command = rules.parse_command(body.get("text") or "")
         if command.kind is CommandKind.HELP:
-            ack(response_type="ephemeral", **blocks.build_usage())
+            ack(response_type="ephemeral", **blocks.build_usage(command.problem))
         elif command.kind is CommandKind.LIST:
             ack(response_type="ephemeral", **flows.channel_list(services, channel_id))
         elif command.kind is CommandKind.MINE:

@@ -118,6 +118,19 @@ def test_a_subcommand_word_inside_a_sentence_is_a_blocker(text: str) -> None:
     assert _create(text).text == text
 
 
+@pytest.mark.parametrize(("text", "meant"), [("lsit", "list"), ("mien", "mine"), ("hepl", "help")])
+def test_a_lone_word_one_slip_from_a_subcommand_gets_the_usage(text: str, meant: str) -> None:
+    command = parse_command(text)
+    assert command.kind is CommandKind.HELP and command.request is None
+    assert command.problem is not None
+    assert f"`/blocker {text}` looks like a slip for `/blocker {meant}`" in command.problem
+
+
+@pytest.mark.parametrize("text", ["deploys", "frobnicate", "lsit of hosts is stale"])
+def test_other_words_and_longer_texts_are_blockers(text: str) -> None:
+    assert _create(text).text == text
+
+
 def test_a_note_is_optional_and_limited_to_3000_characters() -> None:
     assert check_note(None) is None
     assert check_note("   ") is None

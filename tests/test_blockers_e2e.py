@@ -235,7 +235,7 @@ def test_a_failed_post_keeps_the_blocker_and_tells_the_reporter(baton: Baton) ->
 
 
 def test_help_and_usage(baton: Baton) -> None:
-    for text in ("help", "HELP", "--help"):
+    for text in ("help", "HELP", "--help", "mien"):
         answer = baton.command("/blocker", text).json()
         assert answer["response_type"] == "ephemeral"
         assert "`/blocker list`" in answer["text"]

@@ -150,6 +150,24 @@ def test_subcommands(text: str, expected: object) -> None:
     assert parse_command(text, default_severity=Severity.SEV3, default_owner=None) == expected
 
 
+@pytest.mark.parametrize(("text", "meant"), [("lsit", "list"), ("lst", "list"), ("HLEP", "help")])
+def test_a_lone_word_one_slip_from_a_subcommand_gets_the_usage(text: str, meant: str) -> None:
+    command = parse_command(text, default_severity=Severity.SEV3, default_owner=None)
+    assert isinstance(command, ShowUsage) and command.problem is not None
+    assert f"`/escalate {text}` looks like a slip for `/escalate {meant}`" in command.problem
+    assert "nothing was recorded" in command.problem
+
+
+@pytest.mark.parametrize("text", ["?", "-h", "--help"])
+def test_the_usual_help_flags_get_the_usage(text: str) -> None:
+    assert parse_command(text, default_severity=Severity.SEV3, default_owner=None) == ShowUsage()
+
+
+@pytest.mark.parametrize("text", ["outage", "lsit is broken", "sev2 lsit"])
+def test_other_words_and_longer_texts_are_titles(text: str) -> None:
+    assert _parse(text).draft.title == text.removeprefix("sev2 ")
+
+
 def test_a_title_starting_with_list_needs_a_severity_first() -> None:
     assert _parse("sev3 list page is slow").draft.title == "list page is slow"
 

@@ -234,11 +234,13 @@ def test_list_shows_open_escalations_oldest_first(baton: Baton) -> None:
     assert "Acknowledged" in sections[2]
 
 
-@pytest.mark.parametrize("text", ["help", "list extra"])
+@pytest.mark.parametrize("text", ["help", "list extra", "?", "lsit"])
 def test_help_and_wrong_usage_show_usage(baton: Baton, text: str) -> None:
     answer = escalate(baton, text)
+    assert answer["response_type"] == "ephemeral"
     assert "`/escalate list`" in answer["text"]
     assert rows(baton) == []
+    assert posts(baton.fake_slack) == []
 
 
 # -- the modal ---------------------------------------------------------------------------

@@ -219,9 +219,10 @@ def build_mine_list(cards: Sequence[tuple[BlockerCard, str]]) -> dict[str, Any]:
     return _list(heading, [_list_item(card, label) for card, label in cards], len(cards))
 
 
-def build_usage() -> dict[str, Any]:
-    """How to use /blocker."""
-    return {"text": USAGE, "blocks": [section(USAGE)]}
+def build_usage(problem: str | None = None) -> dict[str, Any]:
+    """How to use /blocker, after what was wrong if anything."""
+    text = f":warning: {problem}\n\n{USAGE}" if problem else USAGE
+    return {"text": text, "blocks": [section(text)]}
 
 
 def build_overdue_reminder(card: BlockerCard, sla: Duration) -> dict[str, Any]:
