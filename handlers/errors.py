@@ -8,23 +8,50 @@ import uuid
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.context.respond import Respond
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import BatonError
 
 log = logging.getLogger(__name__)
 
+# The note on a failed click is sent before Slack gets its answer (3 s); the default wait of
+# 30 s on a slow response_url would cost the answer.
+RESPOND_TIMEOUT_SECONDS = 2
 
-def user_message(error: Exception) -> str:
+
+def user_message(error: Exception, body: dict[str, Any] | None = None) -> str:
     """What the user sees: the known error's own words, or a reference to the logged traceback."""
     if isinstance(error, BatonError):
         log.info("refused: %s", error.user_message)
         return error.user_message
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error, reference %s", reference, exc_info=error)
+    log.error("unexpected error in %s, reference %s", _what(body or {}), reference, exc_info=error)
     return (
         f":warning: Something went wrong on Baton's side. Reference `{reference}` for your admin."
     )
+
+
+def _what(body: dict[str, Any]) -> str:
+    """Which request failed, by ids only (never what anyone typed), for whoever reads the log."""
+    if "command" in body and body.get("type") is None:
+        where = f"command {body['command']}"
+        who, channel = body.get("user_id"), body.get("channel_id")
+    else:
+        actions = body.get("actions") or [{}]
+        event = body.get("event") or {}
+        where = " ".join(
+            str(part)
+            for part in (
+                body.get("type") or "request",
+                actions[0].get("action_id"),
+                (body.get("view") or {}).get("callback_id"),
+                event.get("type"),
+            )
+            if part
+        )
+        who = (body.get("user") or {}).get("id") or event.get("user")
+        channel = (body.get("channel") or {}).get("id") or event.get("channel")
+    return f"{where} (user {who or '-'}, channel {channel or '-'})"
 
 
 def _ephemeral(text: str) -> BoltResponse:
@@ -32,11 +59,9 @@ def _ephemeral(text: str) -> BoltResponse:
     return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
 
 
-def handle_error(
-    error: Exception, body: dict[str, Any], respond: Respond | None, response: BoltResponse | None
-) -> BoltResponse | None:
+def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     """Turn any listener error into an answer Slack shows the user."""
-    text = user_message(error)
+    text = user_message(error, body)
     kind = body.get("type")
     if "command" in body and kind is None:
         return _ephemeral(text)
@@ -50,9 +75,11 @@ def handle_error(
         payload = json.dumps({"response_action": "update", "view": view})
         return BoltResponse(status=200, body=payload, headers={"content-type": "application/json"})
     if kind == "block_actions":
-        if respond is not None and body.get("response_url"):
+        if body.get("response_url"):
             try:
-                respond(text=text, response_type="ephemeral", replace_original=False)
+                WebhookClient(body["response_url"], timeout=RESPOND_TIMEOUT_SECONDS).send(
+                    text=text, response_type="ephemeral", replace_original=False
+                )
             except Exception:
                 log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
