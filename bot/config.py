@@ -219,6 +219,11 @@ def _database_url(raw: str) -> str:
     return url
 
 
+def listen_port(env: Mapping[str, str]) -> int:
+    """The TCP port Baton's HTTP server listens on (PORT, as hosting platforms set it)."""
+    return _parse(env, "PORT", _port, "a TCP port number") or 3000
+
+
 def web_concurrency(env: Mapping[str, str]) -> int:
     """How many gunicorn workers serve Slack (WEB_CONCURRENCY, as Heroku-style hosts set it)."""
     return _parse(env, "WEB_CONCURRENCY", _positive_int, "a whole number of workers") or 2
@@ -498,7 +503,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         slack_app_token=app_token,
         database_url=_database_url(_get(env, "DATABASE_URL") or "sqlite:///baton.db"),
         slack_api_url=api_url,
-        port=_parse(env, "PORT", _port, "a TCP port number") or 3000,
+        port=listen_port(env),
         web_concurrency=web_concurrency(env),
         log_level=_parse(env, "BATON_LOG_LEVEL", _log_level, "DEBUG, INFO, WARNING or ERROR")
         or "INFO",

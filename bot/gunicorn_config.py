@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bot.config import web_concurrency
+from bot.config import listen_port, web_concurrency
 from bot.errors import ConfigError
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
 try:
+    bind = f"0.0.0.0:{listen_port(os.environ)}"
     workers = web_concurrency(os.environ)
 except ConfigError as exc:
     # gunicorn would print a traceback for an exception; the one line says what to fix.
