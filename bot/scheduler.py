@@ -8,6 +8,7 @@ claim and skips, and a clock that was down finds the work unclaimed when it come
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,8 +121,17 @@ def run_clock(services: Services) -> None:
         coalesce=True,
         misfire_grace_time=None,
     )
+    # Platforms stop the clock with SIGTERM on every deploy and restart. Python's default
+    # would end a job halfway, after its claim was taken: that work would never be done.
+    signal.signal(signal.SIGTERM, _exit)
     log.info("clock started: jobs every %s s", services.settings.scheduler_interval_seconds)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopping: letting the running job finish")
+        scheduler.shutdown(wait=True)
         log.info("clock stopped")
+
+
+def _exit(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)

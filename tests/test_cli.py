@@ -213,6 +213,50 @@ def test_the_procfile_web_process_serves_and_posts(tmp_path: Path, fake_slack: F
         _stop(server)
 
 
+def test_the_clock_process_reminds_an_owner_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    url = f"sqlite:///{tmp_path}/clock.db"
+    assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    db = Database(url)
+    with db.unit_of_work() as session:
+        # A sev1 (15-minute timeout) raised 20 minutes ago and never acknowledged.
+        number = escalations.create_escalation(
+            session,
+            team_id="T1",
+            title="Checkout down",
+            severity=1,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id="CGENERAL",
+            now=datetime.now(UTC) - timedelta(minutes=20),
+        )
+        escalations.set_posted(session, number, channel_id="CGENERAL", message_ts="1700000000.1")
+    db.dispose()
+    env = {
+        **ENV,
+        "DATABASE_URL": url,
+        "SLACK_API_URL": fake_slack.url,
+        "BATON_SCHEDULER_INTERVAL": "1",
+    }
+    clock = _start([str(BATON), "scheduler"], env, tmp_path)
+    try:
+        [reminder] = fake_slack.wait_for("chat.postMessage", timeout=20)
+        assert reminder.args["channel"] == "CGENERAL"
+        assert reminder.args["thread_ts"] == "1700000000.1"
+        told = "<@UOWNER> reminder: escalation #1 has not been acknowledged"
+        assert told in reminder.args["text"]
+        time.sleep(2.5)  # more ticks: the reminder is claimed, and is not sent again
+        assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    finally:
+        clock.terminate()
+        assert clock.wait(timeout=30) == 0
+    assert clock.stderr is not None
+    assert "clock stopped" in clock.stderr.read()
+
+
 def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/export.db"
     assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
