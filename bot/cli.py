@@ -54,20 +54,28 @@ def _prepare_database(settings: Settings) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=True)
+    if args.socket_mode and not settings.slack_app_token:
+        raise CommandError("SLACK_APP_TOKEN: required for --socket-mode (an xapp-… token)")
     configure_logging(settings.log_level)
     _prepare_database(settings)
     if args.socket_mode:
-        if not settings.slack_app_token:
-            raise CommandError("SLACK_APP_TOKEN: required for --socket-mode (an xapp-… token)")
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         from bot.app import build_app
         from bot.outbox import start_drainer_process
+        from bot.slack_client import error_code
 
         handler = SocketModeHandler(build_app(settings), settings.slack_app_token)
         drainer = start_drainer_process()
         try:
             handler.start()  # type: ignore[no-untyped-call]
+        except SlackApiError as exc:
+            # apps.connections.open refused the token: wrong, revoked, or without its scope.
+            raise CommandError(
+                f"SLACK_APP_TOKEN: Slack refused it ({error_code(exc)}); use the app-level "
+                "token of this app, with the connections:write scope"
+            ) from None
         finally:
             drainer.terminate()
         return

@@ -257,6 +257,25 @@ def test_the_clock_process_reminds_an_owner_and_stops_cleanly_on_sigterm(
     assert "clock stopped" in clock.stderr.read()
 
 
+def test_socket_mode_connects_with_the_app_token_and_a_refusal_is_one_line(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    env = {**ENV, "DATABASE_URL": f"sqlite:///{tmp_path}/socket.db"}
+    missing = run_baton("serve", "--socket-mode", env=env, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("baton: SLACK_APP_TOKEN: required for --socket-mode")
+
+    fake_slack.fail("apps.connections.open", error="invalid_auth")
+    env |= {"SLACK_APP_TOKEN": "xapp-1-A1-socket", "SLACK_API_URL": fake_slack.url}
+    refused = run_baton("serve", "--socket-mode", env=env, cwd=tmp_path)
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert opened.token == "xapp-1-A1-socket"  # through SLACK_API_URL, with the app token
+    assert refused.returncode == 2
+    last = refused.stderr.splitlines()[-1]
+    assert last.startswith("baton: SLACK_APP_TOKEN: Slack refused it (invalid_auth)")
+    assert "Traceback" not in refused.stderr
+
+
 def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/export.db"
     assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
