@@ -11,29 +11,22 @@ answers, and then posts to a fake Slack Web API in a subprocess (tests/fake_slac
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
-import http.client
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECRET = "bench-secret"
-TOKEN = "xoxb-bench"
+from benchmarks.common import SECRET, TOKEN, Result, drive, gunicorn, signed  # noqa: E402
+
 TEXT = "sev2 Payments API returns 500 for EU customers"
 WARM_UP_SECONDS = 1.0
 TARGET_RATIO = 2.0
@@ -52,53 +45,6 @@ for call in list(fake.calls):
     counts[call.method] = counts.get(call.method, 0) + 1
 print(json.dumps(counts), flush=True)
 """
-
-
-@dataclass
-class Result:
-    """What one app did under load."""
-
-    name: str
-    latencies: list[float]  # seconds, successful requests only
-    errors: int
-    seconds: float
-    first_error: str | None = None
-
-    def percentile(self, q: float) -> float:
-        """Linear interpolation between the closest ranks, in milliseconds."""
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        position = (len(ordered) - 1) * q
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return 1000 * (ordered[low] + (ordered[high] - ordered[low]) * (position - low))
-
-    @property
-    def mean_ms(self) -> float:
-        return 1000 * sum(self.latencies) / len(self.latencies) if self.latencies else float("nan")
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def signed(body: str) -> dict[str, str]:
-    """The headers Slack adds: a timestamp and v0=HMAC-SHA256(secret, "v0:ts:body")."""
-    ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-    }
 
 
 def command_body(response_url: str, trigger: int) -> str:
@@ -120,75 +66,16 @@ def command_body(response_url: str, trigger: int) -> str:
     )
 
 
-def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode} before /healthz answered")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"/healthz did not answer 200 within {timeout:.0f} s")
-
-
 def load(name: str, port: int, response_url: str, clients: int, seconds: float) -> Result:
     """`clients` threads send /escalate back to back; only the last `seconds` are counted."""
     triggers = itertools.count(1)
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = 0
-    first_error: str | None = None
-    start = time.perf_counter()
-    counted_from = start + WARM_UP_SECONDS
-    until = counted_from + seconds
 
-    def client() -> None:
-        nonlocal errors, first_error
-        mine: list[float] = []
-        my_errors = 0
-        my_first: str | None = None
+    def requests(_: int) -> Iterator[tuple[str, dict[str, str]]]:
         while True:
             body = command_body(response_url, next(triggers))
-            headers = signed(body)
-            began = time.perf_counter()
-            if began >= until:
-                break
-            problem = None
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            try:
-                connection.request("POST", "/slack/events", body=body, headers=headers)
-                answer = connection.getresponse()
-                answer.read()
-                if answer.status != 200:
-                    problem = f"HTTP {answer.status}"
-            except OSError as exc:
-                problem = f"{exc.__class__.__name__}: {exc}"
-            finally:
-                connection.close()
-            ended = time.perf_counter()
-            if began < counted_from:
-                continue
-            if problem is None:
-                mine.append(ended - began)
-            else:
-                my_errors += 1
-                my_first = my_first or problem
-        with lock:
-            latencies.extend(mine)
-            errors += my_errors
-            first_error = first_error or my_first
+            yield body, signed(body, "application/x-www-form-urlencoded")
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - counted_from
-    return Result(name, latencies, errors, elapsed, first_error)
+    return drive(name, port, clients, requests, warm_up=WARM_UP_SECONDS, seconds=seconds)
 
 
 def run_app(
@@ -201,41 +88,11 @@ def run_app(
     config: str | None = None,
     after_load: Callable[[], None] | None = None,
 ) -> Result:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        *(["--config", config] if config else []),
-        "--preload",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        "sync",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        target,
-    ]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            wait_healthy(port, process)
-            result = load(name, port, response_url, args.clients, args.seconds)
-            if after_load is not None:
-                after_load()
-            return result
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.returncode not in (0, -15):
-                log.seek(0)
-                sys.stderr.write(log.read().decode(errors="replace")[-3000:])
+    with gunicorn(target, env, args.workers, config) as (_, port):
+        result = load(name, port, response_url, args.clients, args.seconds)
+        if after_load is not None:
+            after_load()
+        return result
 
 
 def row(result: Result) -> str:

@@ -1,4 +1,5 @@
-"""The yardstick for benchmarks/ack.py: a Bolt app set up like Baton's that only acks /escalate."""
+"""The yardstick for benchmarks/ack.py and benchmarks/ingest.py: a Bolt app set up like Baton's
+whose listeners only acknowledge /escalate and message events."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def wsgi() -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     @app.command("/escalate")
     def escalate(ack: Ack) -> None:
         ack()
+
+    @app.event("message")
+    def on_message() -> None:
+        return None  # Bolt answers 200 when the listener returns
 
     slack = SlackRequestHandler(app, path="/slack/events")
 

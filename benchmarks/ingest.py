@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
-import hmac
-import http.client
 import itertools
 import json
 import os
@@ -30,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,14 +35,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.ack import free_port, wait_healthy  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    SECRET,
+    TOKEN,
+    Result,
+    drive,
+    drop_database,
+    fresh_database,
+    gunicorn,
+    signed,
+)
 
-SECRET = "bench-secret"
-TOKEN = "xoxb-bench"
 TEAM = "T0BATON"
 WARM_UP_SECONDS = 1.0
 TARGET_RATIO = 0.5
-PG_URL = os.environ.get("BATON_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASE_NAME = "baton_bench"
 SLACK_EVENTS_PER_HOUR = 30_000  # per workspace, before Slack answers app_rate_limited
 
 PEOPLE = [f"UP{number:03d}" for number in range(40)]
@@ -105,34 +109,6 @@ WORDS = [
     "on-call",
     "incident",
 ]
-
-
-def bare_wsgi() -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
-    """gunicorn's entry point for the yardstick: a Bolt app whose message listener does nothing."""
-    from slack_bolt import App
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-    from slack_sdk import WebClient
-
-    app = App(
-        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-        client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
-        process_before_response=True,
-        token_verification_enabled=False,
-    )
-
-    @app.event("message")
-    def on_message() -> None:
-        return None  # Bolt answers 200 when the listener returns
-
-    slack = SlackRequestHandler(app, path="/slack/events")
-
-    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"status": "ok"}']
-        return slack(environ, start_response)
-
-    return application
 
 
 # -- the stream of events ------------------------------------------------------------------
@@ -236,16 +212,6 @@ class Stream:
         return json.dumps(body), {}
 
 
-def signed(body: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-    }
-
-
 # -- memory of a gunicorn tree ---------------------------------------------------------------
 
 
@@ -311,28 +277,10 @@ class Memory:
 
 
 @dataclass
-class Result:
-    """What one app did under load."""
+class Ingested(Result):
+    """What one app did under load, and the memory its server took."""
 
-    name: str
-    latencies: list[float]
-    errors: int
-    seconds: float
     memory: Memory
-    first_error: str | None = None
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        position = (len(ordered) - 1) * q
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return 1000 * (ordered[low] + (ordered[high] - ordered[low]) * (position - low))
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
 def load(
@@ -345,65 +293,28 @@ def load(
     events: int | None = None,
     seed: int = 1,
     progress: Callable[[int], None] | None = None,
-) -> Result:
+) -> Ingested:
     """`clients` threads send deliveries back to back, for `seconds` or until `events` are sent."""
     lock = threading.Lock()
-    latencies: list[float] = []
     sent = 0
-    errors = 0
-    first_error: str | None = None
-    start = time.perf_counter()
-    counted_from = start + (WARM_UP_SECONDS if seconds is not None else 0.0)
-    until = counted_from + seconds if seconds is not None else float("inf")
 
-    def client(number: int) -> None:
-        nonlocal sent, errors, first_error
+    def requests(number: int) -> Iterator[tuple[str, dict[str, str]]]:
+        nonlocal sent
         stream = Stream(number, seed)
-        mine: list[float] = []
         while True:
             with lock:
                 if events is not None and sent >= events:
-                    break
+                    return
                 sent += 1
                 done = sent
             if progress is not None:
                 progress(done)
             body, extra = stream.next()
-            headers = signed(body) | extra
-            began = time.perf_counter()
-            if began >= until:
-                break
-            problem = None
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            try:
-                connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
-                answer = connection.getresponse()
-                answer.read()
-                if answer.status != 200:
-                    problem = f"HTTP {answer.status}"
-            except OSError as exc:
-                problem = f"{exc.__class__.__name__}: {exc}"
-            finally:
-                connection.close()
-            ended = time.perf_counter()
-            if began < counted_from:
-                continue
-            if problem is None:
-                mine.append(ended - began)
-            else:
-                with lock:
-                    errors += 1
-                    first_error = first_error or problem
-        with lock:
-            latencies.extend(mine)
+            yield body, signed(body, "application/json") | extra
 
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - counted_from
-    return Result(name, latencies, errors, elapsed, memory, first_error)
+    warm_up = WARM_UP_SECONDS if seconds is not None else 0.0
+    timed = drive(name, port, clients, requests, warm_up=warm_up, seconds=seconds)
+    return Ingested(**vars(timed), memory=memory)
 
 
 # Baton runs as the Procfile runs it: gunicorn with Baton's config (its access log, its
@@ -411,100 +322,27 @@ def load(
 BATON_CONFIG = "python:bot.gunicorn_config"
 
 
-def gunicorn(
-    target: str, env: dict[str, str], workers: int, config: str | None = None
-) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", *(["--config", config] if config else []),
-        "--preload", "--workers", str(workers), "--worker-class", "sync",
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target,
-    ]  # fmt: skip
-    # Closed by stop(), once the server has exited and its last words are read.
-    log = tempfile.TemporaryFile()  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    process.log = log  # type: ignore[attr-defined]
-    wait_healthy(port, process)
-    return process, port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log = process.log  # type: ignore[attr-defined]
-    log.seek(0)
-    tail = log.read().decode(errors="replace")
-    errors = [line for line in tail.splitlines() if "ERROR" in line or "Traceback" in line]
-    if errors:
-        sys.stderr.write(f"server errors ({len(errors)} lines), last: {errors[-1][:300]}\n")
-    log.close()
-
-
 def run(
     name: str, target: str, env: dict[str, str], args: argparse.Namespace, **load_args: Any
-) -> Result:
+) -> Ingested:
     config = BATON_CONFIG if target.startswith("bot.") and not args.plain_gunicorn else None
-    process, port = gunicorn(target, env, args.workers, config)
-    memory = Memory(process.pid)
     counter = {"events": 0}
 
     def progress(done: int) -> None:
         counter["events"] = done
 
-    watcher = memory.watch(lambda: counter["events"])
-    try:
-        result = load(name, port, memory, clients=args.clients, progress=progress, **load_args)
-    finally:
-        memory.sample(counter["events"])
-        memory.stop()
-        watcher.join()
-        stop(process)
-    return result
+    with gunicorn(target, env, args.workers, config) as (process, port):
+        memory = Memory(process.pid)
+        watcher = memory.watch(lambda: counter["events"])
+        try:
+            return load(name, port, memory, clients=args.clients, progress=progress, **load_args)
+        finally:
+            memory.sample(counter["events"])
+            memory.stop()
+            watcher.join()
 
 
 # -- databases -------------------------------------------------------------------------------
-
-
-def fresh_database(kind: str, tmp: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from storage import migrate
-    from storage.db import create_db_engine
-
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp}/baton-{time.monotonic_ns()}.db"
-    else:
-        schema = f"baton_bench_{os.getpid()}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = (
-            make_url(PG_URL)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def drop_database(kind: str, url: str) -> None:
-    if kind != "postgresql":
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "baton_bench_{os.getpid()}" CASCADE'))
-    admin.dispose()
 
 
 def refresh_sides(env: dict[str, str]) -> None:
@@ -544,7 +382,7 @@ def stored(url: str) -> str:
     )
 
 
-def row(result: Result) -> str:
+def row(result: Ingested) -> str:
     return (
         f"{result.name:<22}{len(result.latencies):>9}{result.errors:>7}{result.throughput:>9.0f}"
         f"{result.percentile(0.50):>8.2f}{result.percentile(0.99):>8.2f}"
@@ -600,17 +438,17 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="baton-ingest-") as tmp:
             for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-                url = fresh_database(kind, tmp)
+                url = fresh_database(kind, tmp, DATABASE_NAME)
                 env = base | {"DATABASE_URL": url}
                 try:
                     refresh_sides(env)
-                    bare = run("bare Bolt (acks only)", "benchmarks.ingest:bare_wsgi()", env,
+                    bare = run("bare Bolt (acks only)", "benchmarks.bare_app:wsgi()", env,
                                args, seconds=args.seconds)  # fmt: skip
                     baton = run(f"Baton on {kind}", "bot.server:wsgi()", env, args,
                                 seconds=args.seconds)  # fmt: skip
                     summary = stored(url)
                 finally:
-                    drop_database(kind, url)
+                    drop_database(kind, DATABASE_NAME)
                 print()
                 print(header)
                 print(row(bare))
@@ -628,7 +466,7 @@ def main() -> int:
                 )
 
             if args.memory_events:
-                url = fresh_database("sqlite", tmp)
+                url = fresh_database("sqlite", tmp, DATABASE_NAME)
                 env = base | {"DATABASE_URL": url}
                 refresh_sides(env)
                 result = run("Baton on sqlite", "bot.server:wsgi()", env, args,

@@ -28,7 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_URL = os.environ.get("BATON_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from benchmarks.common import drop_database, fresh_database  # noqa: E402
+
 BATON = Path(sys.executable).parent / "baton"
 DAYS = 90
 CHANNELS = 40
@@ -36,46 +37,8 @@ PEOPLE = 200
 RUNS = 5
 TARGETS = {90: 1.0, 7: 0.3}
 CHUNK = 50_000
+DATABASE_NAME = "baton_kpi_bench"
 ENV = {"BATON_SIDES": "client=@acme-eng,partner=@latam-team", "BATON_TIMEZONE": "America/Bogota"}
-
-
-def fresh_database(kind: str, tmp: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from storage import migrate
-    from storage.db import create_db_engine
-
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp}/latency-{time.monotonic_ns()}.db"
-    else:
-        schema = f"baton_kpi_bench_{os.getpid()}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = (
-            make_url(PG_URL)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def drop_database(kind: str) -> None:
-    if kind != "postgresql":
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        schema = f"baton_kpi_bench_{os.getpid()}"
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _times(rng: np.random.Generator, count: int, now: datetime) -> np.ndarray:
@@ -231,11 +194,11 @@ def main() -> int:
         f"{PEOPLE} people; median of {RUNS} runs; {os.cpu_count()} CPUs"
     )
     with tempfile.TemporaryDirectory(prefix="baton-kpi-") as tmp:
-        empty = fresh_database("sqlite", tmp)
+        empty = fresh_database("sqlite", tmp, DATABASE_NAME)
         startup = time_command(empty, 7, tmp)
         print(f"start-up of the command alone (empty SQLite database): {ms(startup)}")
         for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-            url = fresh_database(kind, tmp)
+            url = fresh_database(kind, tmp, DATABASE_NAME)
             try:
                 seconds = seed(url, args.messages, now)
                 refresh_statistics(url)
@@ -254,7 +217,7 @@ def main() -> int:
                     took = ms(time_command(url, days, tmp))
                     print(f"  baton kpi latency --days {days:>2} --json: {took}")
             finally:
-                drop_database(kind)
+                drop_database(kind, DATABASE_NAME)
     return 0
 
 
