@@ -40,8 +40,6 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
-    gate = write_gate.gate_for(make_url(url).database)
-
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
@@ -49,11 +47,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         if connection.get_execution_options().get("baton_read_only"):
             connection.exec_driver_sql("BEGIN")
             return
-        if gate is not None and _HOLD not in connection.info:
-            connection.info[_HOLD] = gate.acquire()
+        hold_write_gate(engine, connection.info)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    if gate is not None:
+    if write_gate.gate_for(engine.url.database) is not None:
         # Back in the pool means committed or rolled back: the next writer may go.
         @event.listens_for(engine, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -62,6 +59,15 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
                 hold.release()
 
     return engine
+
+
+def hold_write_gate(engine: Engine, info: dict[Any, Any]) -> None:
+    """Wait in the write gate of `engine`'s SQLite file (see storage.write_gate), once per
+    pooled connection (`info` is the connection's); the pool lets the next writer go when the
+    connection is checked in. Nothing on PostgreSQL or in memory."""
+    gate = write_gate.gate_for(engine.url.database) if engine.dialect.name == "sqlite" else None
+    if gate is not None and _HOLD not in info:
+        info[_HOLD] = gate.acquire()
 
 
 class Database:

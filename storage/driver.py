@@ -18,8 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from storage import write_gate
-from storage.db import Database
+from storage.db import Database, hold_write_gate
 
 
 class Transaction:
@@ -114,12 +113,10 @@ def transaction(db: Database, *, redelivered_on_failure: bool = False) -> Iterat
     postgres = db.dialect == "postgresql"
     engine = _unpinged_engine(db) if postgres and redelivered_on_failure else db.engine
     pooled = engine.raw_connection()
-    hold = None
     try:
         tx = Transaction(pooled.driver_connection, postgres=postgres)
         if not postgres:
-            gate = write_gate.gate_for(db.engine.url.database)
-            hold = gate.acquire() if gate is not None else None
+            hold_write_gate(db.engine, pooled.info)
             tx.connection.execute("BEGIN IMMEDIATE")
         try:
             yield tx
@@ -131,6 +128,4 @@ def transaction(db: Database, *, redelivered_on_failure: bool = False) -> Iterat
             raise
         tx.connection.commit()
     finally:
-        if hold is not None:
-            hold.release()
-        pooled.close()
+        pooled.close()  # back in the pool, where storage.db lets the next writer go

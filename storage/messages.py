@@ -2,10 +2,10 @@
 
 The statements that run for each message event Slack sends go straight to the driver (in a
 storage.driver transaction, or in a session's), as plain SQL that SQLite and PostgreSQL both
-read. Order of
-delivery does not matter: a message is stored once per (channel, ts), an answer only replaces a
-later one, and a deletion that arrives before its message leaves a tombstone the message fills
-in. Ordering uses `posted_at` (exact to the microsecond of `ts`), never text comparison of `ts`.
+read. Order of delivery does not matter: a message is stored once per (channel, ts), an answer
+only replaces a later one, and a deletion that arrives before its message leaves a tombstone
+the message fills in. Ordering uses `posted_at` (exact to the microsecond of `ts`), never text
+comparison of `ts`.
 """
 
 from __future__ import annotations
