@@ -19,21 +19,26 @@ log = logging.getLogger(__name__)
 RESPOND_TIMEOUT_SECONDS = 2
 
 
-def user_message(error: Exception, body: dict[str, Any] | None = None) -> str:
+def user_message(error: Exception, body: dict[str, Any]) -> str:
     """What the user sees: the known error's own words, or a reference to the logged traceback."""
     if isinstance(error, BatonError):
         log.info("refused: %s", error.user_message)
         return error.user_message
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error in %s, reference %s", _what(body or {}), reference, exc_info=error)
+    log.error("unexpected error in %s, reference %s", _what(body), reference, exc_info=error)
     return (
         f":warning: Something went wrong on Baton's side. Reference `{reference}` for your admin."
     )
 
 
+def _is_command(body: dict[str, Any]) -> bool:
+    """A slash command's form; every other payload Slack sends names its type."""
+    return "command" in body and body.get("type") is None
+
+
 def _what(body: dict[str, Any]) -> str:
     """Which request failed, by ids only (never what anyone typed), for whoever reads the log."""
-    if "command" in body and body.get("type") is None:
+    if _is_command(body):
         where = f"command {body['command']}"
         who, channel = body.get("user_id"), body.get("channel_id")
     else:
@@ -62,9 +67,9 @@ def _ephemeral(text: str) -> BoltResponse:
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     """Turn any listener error into an answer Slack shows the user."""
     text = user_message(error, body)
-    kind = body.get("type")
-    if "command" in body and kind is None:
+    if _is_command(body):
         return _ephemeral(text)
+    kind = body.get("type")
     if kind == "view_submission":
         view = {
             "type": "modal",
