@@ -35,7 +35,7 @@ TARGET_P99_MS = 100.0
 # Runs in its own process, so that its work never competes with the clients for the GIL.
 FAKE_SLACK = """
 import json, sys
-from tests.fake_slack import FakeSlack
+from tests.support.fake_slack import FakeSlack
 fake = FakeSlack().start()
 fake.add_user("UREPORTER")
 print(fake.url, fake.response_url("bench"), flush=True)

@@ -1,9 +1,10 @@
-"""The yardstick for benchmarks/ack.py and benchmarks/ingest.py: a Bolt app set up like Baton's
-whose listeners only acknowledge /escalate and message events."""
+"""The yardstick for the benchmarks: a Bolt app set up like Baton's whose listeners only
+acknowledge what Baton serves (/escalate, /blocker, message events, button clicks, modals)."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,9 +22,13 @@ def wsgi() -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
         token_verification_enabled=False,
     )
 
-    @app.command("/escalate")
-    def escalate(ack: Ack) -> None:
+    def acknowledge(ack: Ack) -> None:
         ack()
+
+    app.command("/escalate")(acknowledge)
+    app.command("/blocker")(acknowledge)
+    app.action(re.compile(".*"))(acknowledge)
+    app.view(re.compile(".*"))(acknowledge)
 
     @app.event("message")
     def on_message() -> None:

@@ -205,12 +205,12 @@ def build(path: Path, weeks: int, seed: int = 7) -> dict[str, int]:
 # The measurement, run in its own process: `python benchmarks/digest.py --measure DB`.
 def measure(database: str, runs: int) -> dict[str, object]:
     env = {**ENV, "DATABASE_URL": f"sqlite:///{database}"}
-    from bot.app import build_services
-    from bot.blocks.digest import build_digest_message
-    from bot.config import load_settings
-    from bot.digest import build_charts, build_digest
-    from bot.digest_schedule import last_full_week
+    from bot.config.settings import load_settings
+    from bot.core.weeks import last_full_week
+    from bot.digest.blocks import build_digest_message
+    from bot.digest.flows import build_charts, build_digest
     from bot.kpi.history import compared_message
+    from bot.runtime.services import build_services
 
     settings = load_settings(env)
     imported = _peak_rss_mb()

@@ -39,6 +39,7 @@ from benchmarks.common import (  # noqa: E402
     SECRET,
     TOKEN,
     Result,
+    children,
     drive,
     drop_database,
     fresh_database,
@@ -59,7 +60,7 @@ BOT_USER = "UBOTUSER"
 # Runs in its own process, so that its work never competes with the clients for the GIL.
 FAKE_SLACK = f"""
 import json, sys
-from tests.fake_slack import FakeSlack
+from tests.support.fake_slack import FakeSlack
 fake = FakeSlack().start()
 for user in {PEOPLE!r}:
     fake.add_user(user)
@@ -225,20 +226,6 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 @dataclass
 class Memory:
     """RSS of gunicorn's master and workers, sampled while the load runs."""
@@ -248,7 +235,7 @@ class Memory:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def sample(self, events: int) -> None:
-        workers = [_rss_kb(pid) for pid in _children(self.master)]
+        workers = [_rss_kb(pid) for pid in children(self.master)]
         total = _rss_kb(self.master) + sum(workers)
         self.samples.append((events, total, max(workers, default=0)))
 
@@ -349,9 +336,9 @@ def refresh_sides(env: dict[str, str]) -> None:
     """What the clock does hourly: read the two user groups into the database."""
     from datetime import UTC, datetime
 
-    from bot.app import build_services
-    from bot.config import load_settings
-    from bot.latency.sides import refresh_sides as refresh
+    from bot.config.settings import load_settings
+    from bot.latency.jobs import refresh_sides as refresh
+    from bot.runtime.services import build_services
 
     services = build_services(load_settings(env))
     try:

@@ -142,9 +142,9 @@ def refresh_statistics(url: str) -> None:
 
 
 def time_answer(url: str, now: datetime, days: int) -> tuple[list[float], dict[str, object]]:
-    from bot.app import build_services
-    from bot.config import load_settings
+    from bot.config.settings import load_settings
     from bot.kpi.answers import answer
+    from bot.runtime.services import build_services
 
     settings = load_settings({"DATABASE_URL": url, **ENV}, require_slack=False)
     services = build_services(settings)

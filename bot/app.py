@@ -1,30 +1,76 @@
-"""The app factory: builds the Bolt app and registers every listener."""
+"""The wiring: the process's services, the Bolt app and its listeners, what the outbox and the
+clock run, and the drainer beside the web workers.
+
+This is the one module of `bot/` that knows every capability (and `handlers/`): the outbox and
+the scheduler are handed their maps of work here, so that no capability imports another's jobs.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.config import Settings
-from bot.services import Services
-from bot.slack_client import make_client
-from storage.db import Database
+import handlers
+from bot.alerts.jobs import run_alerts
+from bot.blockers.flows import post_task as blocker_post_task
+from bot.blockers.flows import update_task as blocker_update_task
+from bot.blockers.jobs import remind_overdue_blockers
+from bot.config.settings import Settings
+from bot.core.ids import OutboxKind
+from bot.digest.chart_dm import chart_task
+from bot.digest.jobs import run_digests
+from bot.escalations.flows import announce_task, refresh_task
+from bot.escalations.jobs import escalate_unacknowledged
+from bot.home.flows import publish_task
+from bot.kpi.deferred import reply_task
+from bot.latency.jobs import refresh_sides, refresh_statistics
+from bot.nps.flows import start_task as nps_start_task
+from bot.nps.jobs import nps_rounds, promise_sending
+from bot.nps.sending import send_task as nps_send_task
+from bot.runtime.outbox import Drainer, Task, drain_in_child
+from bot.runtime.scheduler import Job, forget_old_events
+from bot.runtime.services import Services, build_services
+
+# Which function does each kind of work promised in the outbox.
+TASKS: Mapping[str, Task] = {
+    OutboxKind.ESCALATION_ANNOUNCE: announce_task,
+    OutboxKind.ESCALATION_REFRESH: refresh_task,
+    OutboxKind.BLOCKER_POST: blocker_post_task,
+    OutboxKind.BLOCKER_UPDATE: blocker_update_task,
+    OutboxKind.HOME_PUBLISH: publish_task,
+    OutboxKind.KPI_REPLY: reply_task,
+    OutboxKind.KPI_CHART: chart_task,
+    OutboxKind.NPS_START: nps_start_task,
+    OutboxKind.NPS_SEND: nps_send_task,
+}
 
 
-def build_services(settings: Settings, *, db: Database | None = None) -> Services:
-    """The process's database, Slack client and background worker."""
-    return Services(
-        settings=settings,
-        db=db or Database(settings.database_url),
-        client=make_client(settings),
-    )
+def drain_outbox(services: Services, now: datetime) -> None:
+    """The clock drains too, so promised Slack work gets done even if no web drainer runs."""
+    Drainer(services, TASKS).drain(timeout=30)
+
+
+# The clock's jobs, run in this order at every tick. The outbox comes last, so that work the
+# other jobs promise (survey DMs) starts in the same tick.
+JOBS: Mapping[str, Job] = {
+    "escalation_reminders": escalate_unacknowledged,
+    "blocker_reminders": remind_overdue_blockers,
+    "forget_old_events": forget_old_events,
+    "latency_sides": refresh_sides,
+    "latency_statistics": refresh_statistics,
+    "nps_rounds": nps_rounds,
+    "nps_send": promise_sending,
+    "digest": run_digests,
+    "alerts": run_alerts,
+    "outbox": drain_outbox,
+}
 
 
 def build_app(settings: Settings, services: Services | None = None) -> App:
     """A Bolt app with every Baton listener registered; nothing is sent to Slack here."""
-    import handlers  # the wiring is the one place bot/ reaches into handlers/
-
     services = services or build_services(settings)
     # Bolt logs a refused request's whole body at INFO, message text included: keep it out.
     bolt_logger = logging.getLogger("baton.bolt")
@@ -32,11 +78,27 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=services.client,
-        # Answer Slack when the listener returns: listeners ack() first and hand slow work to
-        # services.background, which is far faster than Bolt's 10 ms ack polling.
+        # Answer Slack when the listener returns: listeners ack() first and promise slow work
+        # to the outbox, which is far faster than Bolt's 10 ms ack polling.
         process_before_response=True,
         token_verification_enabled=False,
         logger=bolt_logger,
     )
-    handlers.register(app, services)
+    app.use(_provide(services))
+    handlers.register(app)
     return app
+
+
+def _provide(services: Services) -> Callable[..., BoltResponse]:
+    """Middleware that hands every listener the process's services, as `services`."""
+
+    def provide(context: BoltContext, next_: Callable[[], BoltResponse]) -> BoltResponse:
+        context["services"] = services
+        return next_()
+
+    return provide
+
+
+def start_drainer(services: Services) -> int:
+    """The outbox drainer, forked beside this process; its process id."""
+    return drain_in_child(services, TASKS)

@@ -18,13 +18,27 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
 from sqlalchemy import update
 
-from bot.business_time import BusinessCalendar
-from bot.config import Settings, Side
-from bot.services import Services
+from bot.alerts.blocks import build_alert_message, build_alerts_markdown
+from bot.alerts.evaluate import firing
+from bot.config.digest import DigestSettings
+from bot.config.escalations import EscalationSettings
+from bot.config.kpi import KpiSettings
+from bot.config.latency import LatencySettings, Side
+from bot.config.settings import Settings
+from bot.core.business_time import BusinessCalendar
+from bot.digest.files import write_digest
+from bot.latency.ingest import ingest, new_message
+from bot.latency.rules import MessageFacts, read_message_event
+from bot.latency.timing import Timing
+from bot.runtime.services import Services
+from storage import blockers as blocker_store
+from storage import escalations as escalation_store
+from storage import migrate
+from storage import nps as nps_store
 from storage.db import Database
+from storage.models import NpsInvitation
 
 TEAM = "T0DEMO"
 CLIENT_TZ = ZoneInfo("America/New_York")
@@ -112,10 +126,12 @@ def demo_settings(database_url: str) -> Settings:
         # Never called: the demo talks to no Slack.
         slack_api_url="http://127.0.0.1:9/api/",
         calendar=client,
-        escalation_owner="UCLARA",
-        sides=(Side("client", "S0CLIENT", client), Side("partner", "S0PARTNER", partner)),
-        digest_channels=(DIGEST_CHANNEL,),
-        operate_start=FIRST_MONDAY,
+        escalations=EscalationSettings(owner="UCLARA"),
+        latency=LatencySettings(
+            sides=(Side("client", "S0CLIENT", client), Side("partner", "S0PARTNER", partner))
+        ),
+        digest=DigestSettings(channels=(DIGEST_CHANNEL,)),
+        kpi=KpiSettings(operate_start=FIRST_MONDAY),
     )
 
 
@@ -130,11 +146,6 @@ class DemoResult:
 
 def run_demo(out: Path) -> DemoResult:
     """Build the demo database in `out`, then write the digest and the alerts next to it."""
-    from bot.alerts import firing
-    from bot.blocks.alerts import build_alert_message, build_alerts_markdown
-    from bot.digest import write_digest
-    from storage import migrate
-
     out.mkdir(parents=True, exist_ok=True)
     path = out / "baton-demo.db"
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -143,9 +154,7 @@ def run_demo(out: Path) -> DemoResult:
     db = Database(settings.database_url)
     try:
         migrate.upgrade(db.engine)
-        services = Services(
-            settings=settings, db=db, client=WebClient(base_url=settings.slack_api_url)
-        )
+        services = Services(settings=settings, db=db)
         services.now = lambda: NOW
         seed_history(services, random.Random(SEED))
         files = write_digest(services, FIRST_MONDAY + timedelta(weeks=WEEKS - 1), out)
@@ -192,15 +201,11 @@ def _ts(moment: datetime, serial: int) -> str:
 def _seed_messages(
     services: Services, rng: random.Random, questions_per_day: tuple[int, int]
 ) -> None:
-    from bot.latency.ingest import ingest, new_message
-    from bot.latency.rules import MessageFacts, read_message_event
-    from bot.latency.timing import Timing
-
     settings = services.settings
     timing = Timing.from_settings(settings)
     members = {user: "client" for user in CLIENT} | {user: "partner" for user in PARTNER}
-    calendars = {side.name: side.calendar for side in settings.sides}
-    sides = tuple(side.name for side in settings.sides)
+    calendars = {side.name: side.calendar for side in settings.latency.sides}
+    sides = tuple(side.name for side in settings.latency.sides)
     events: list[tuple[datetime, dict[str, Any]]] = []
     serial = 0
     for week in range(WEEKS):
@@ -258,8 +263,6 @@ def _seed_messages(
 
 
 def _seed_escalations(services: Services, rng: random.Random) -> None:
-    from storage import escalations as store
-
     calendar = services.settings.calendar
     with services.db.unit_of_work() as session:
         for week, count in enumerate(ESCALATIONS_PER_WEEK):
@@ -269,7 +272,7 @@ def _seed_escalations(services: Services, rng: random.Random) -> None:
                 severity = rng.choices((1, 2, 3, 4), weights=(1, 3, 5, 2))[0]
                 reporter = rng.choice(PARTNER + CLIENT)
                 owner = "UCLARA" if severity <= 2 else rng.choice(CLIENT)
-                number = store.create_escalation(
+                number = escalation_store.create_escalation(
                     session,
                     team_id=TEAM,
                     title=rng.choice(ESCALATION_TITLES),
@@ -282,9 +285,9 @@ def _seed_escalations(services: Services, rng: random.Random) -> None:
                 ack = created + timedelta(minutes=rng.lognormvariate(math.log(25 * severity), 0.7))
                 resolved = ack + timedelta(hours=rng.lognormvariate(math.log(10 * severity), 0.9))
                 if ack < NOW and rng.random() < 0.95:
-                    store.acknowledge(session, number, user_id=owner, now=ack)
+                    escalation_store.acknowledge(session, number, user_id=owner, now=ack)
                     if resolved < NOW:
-                        store.resolve(
+                        escalation_store.resolve(
                             session,
                             number,
                             user_id=owner,
@@ -292,7 +295,7 @@ def _seed_escalations(services: Services, rng: random.Random) -> None:
                             now=resolved,
                         )
         # Monday morning: a sev2 nobody has picked up yet.
-        store.create_escalation(
+        escalation_store.create_escalation(
             session,
             team_id=TEAM,
             title="Payment webhooks timing out",
@@ -305,17 +308,15 @@ def _seed_escalations(services: Services, rng: random.Random) -> None:
 
 
 def _seed_blockers(services: Services, rng: random.Random) -> None:
-    from storage import blockers as store
-
     settings = services.settings
-    partner = settings.sides[1].calendar
+    partner = settings.latency.sides[1].calendar
     with services.db.unit_of_work() as session:
         for week, count in enumerate(BLOCKERS_PER_WEEK):
             for _ in range(count):
                 day = FIRST_MONDAY + timedelta(weeks=week, days=rng.randint(0, 4))
                 created = _working_moment(rng, day, partner)
                 waits_on = rng.choice(CLIENT)
-                row = store.create_blocker(
+                row = blocker_store.create_blocker(
                     session,
                     team_id=TEAM,
                     text=rng.choice(BLOCKER_TEXTS),
@@ -330,13 +331,12 @@ def _seed_blockers(services: Services, rng: random.Random) -> None:
                     created, days * settings.calendar.workday_seconds
                 )
                 if resolved < NOW and rng.random() < 0.97:
-                    store.resolve(session, row.id, user_id=waits_on, note=None, now=resolved)
+                    blocker_store.resolve(
+                        session, row.id, user_id=waits_on, note=None, now=resolved
+                    )
 
 
 def _seed_nps(services: Services, rng: random.Random) -> None:
-    from storage import nps as store
-    from storage.models import NpsInvitation
-
     people = CLIENT + PARTNER
     with services.db.unit_of_work() as session:
         for week, answers, promoters, detractors in NPS_ROUNDS:
@@ -344,7 +344,7 @@ def _seed_nps(services: Services, rng: random.Random) -> None:
                 FIRST_MONDAY + timedelta(weeks=week), time(10), CLIENT_TZ
             ).astimezone(UTC)
             ends = started + timedelta(days=5)
-            round_id = store.create_round(
+            round_id = nps_store.create_round(
                 session,
                 team_id=TEAM,
                 audience="CGENERAL",
@@ -356,7 +356,7 @@ def _seed_nps(services: Services, rng: random.Random) -> None:
                 period=f"demo-{week}",
             )
             assert round_id is not None
-            store.add_invitations(session, round_id, people)
+            nps_store.add_invitations(session, round_id, people)
             session.execute(
                 update(NpsInvitation)
                 .where(NpsInvitation.round_id == round_id)
@@ -374,8 +374,8 @@ def _seed_nps(services: Services, rng: random.Random) -> None:
             )
             for invitation, score in zip(rng.sample(invitations, answers), scores, strict=True):
                 day = (started + timedelta(days=rng.randint(0, 4))).astimezone(CLIENT_TZ).date()
-                store.record_answer(
+                nps_store.record_answer(
                     session, invitation.id, user_id=invitation.user_id, score=score, day=day
                 )
             if ends <= NOW:
-                store.close_round(session, round_id, now=ends, closed_by=None)
+                nps_store.close_round(session, round_id, now=ends, closed_by=None)

@@ -2,17 +2,20 @@
 
 gunicorn --config python:bot.gunicorn_config 'bot.server:wsgi()'
 
-Beside the workers runs one outbox drainer at low CPU priority, so Slack's answers never wait
-behind posting messages; it stops with gunicorn.
+Beside the workers runs one outbox drainer at low CPU priority, forked from the master once the
+app is loaded, so Slack's answers never wait behind posting messages; it stops with gunicorn.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import signal
 from typing import Any
 
-from bot.config import listen_port, web_concurrency
-from bot.errors import ConfigError
+from bot.config.settings import listen_port, web_concurrency
+from bot.core.errors import ConfigError
 
 try:
     bind = f"0.0.0.0:{listen_port(os.environ)}"
@@ -20,22 +23,30 @@ try:
 except ConfigError as exc:
     # gunicorn would print a traceback for an exception; the one line says what to fix.
     raise SystemExit(f"baton: {exc}") from None
-# Import bolt, SQLAlchemy and pandas once, in the master, rather than in every worker.
+# Import bolt, SQLAlchemy and Baton once, in the master, rather than in every worker.
 preload_app = True
 # Slack retries what fails and the router logs requests: no access log per request.
 accesslog = None
 timeout = 30
 graceful_timeout = 20
 
-_drainer: Any = None
+_drainer: int | None = None
 
 
 def when_ready(server: Any) -> None:
     global _drainer
-    from bot.outbox import start_drainer_process
+    # Everything the master loaded is moved out of the garbage collector's sight: a collection
+    # in a forked process would otherwise write to every object's header and copy the master's
+    # pages one by one into each worker's memory.
+    gc.freeze()
+    # Imported here, in the master, once gunicorn has loaded the app: the drainer is forked
+    # from it and shares its memory.
+    from bot.app import start_drainer
 
-    _drainer = start_drainer_process()
-    server.log.info("outbox drainer started (pid %s)", _drainer.pid)
+    services = getattr(server.app.wsgi(), "services", None)
+    if services is not None:
+        _drainer = start_drainer(services)
+        server.log.info("outbox drainer started (pid %s)", _drainer)
 
 
 def post_fork(server: Any, worker: Any) -> None:
@@ -46,6 +57,10 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    if _drainer is not None:
-        _drainer.terminate()
-        _drainer.wait(timeout=10)
+    if _drainer is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(_drainer, signal.SIGTERM)
+    # The master may already have reaped it (it waits for any child that ends).
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(_drainer, 0)

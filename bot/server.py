@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import build_app, build_services
-from bot.config import Settings, load_settings
-from bot.logs import configure_logging
-from bot.services import Services
+from bot.app import build_app
+from bot.config.settings import Settings, load_settings
+from bot.runtime.logs import configure_logging
+from bot.runtime.services import Services, build_services
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment

@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from bot import gunicorn_config
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.server import create_wsgi_app
 
 _SETTINGS = (

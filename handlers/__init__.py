@@ -1,18 +1,22 @@
-"""Slack listeners only: parse the payload, call bot/ or storage/, answer Slack."""
+"""Slack listeners only: parse the payload, call bot/, answer Slack.
+
+Listeners are module-level functions that ask Bolt for what they need by name, `services`
+included (the app's middleware puts it in the context); each module's `register` lists its own.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
-from handlers import blockers, errors, escalations, events, kpi, nps
+from handlers import blockers, errors, escalations, home, kpi, latency, nps
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App) -> None:
     """Register every Baton listener on `app`."""
     errors.register(app)
-    events.register(app, services)
-    escalations.register(app, services)
-    blockers.register(app, services)
-    kpi.register(app, services)
-    nps.register(app, services)
+    latency.register(app)
+    home.register(app)
+    escalations.register(app)
+    blockers.register(app)
+    kpi.register(app)
+    nps.register(app)

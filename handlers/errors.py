@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_sdk.webhook import WebhookClient
 
-from bot.errors import BatonError
+from bot.core.errors import BatonError
+from bot.runtime.replies import send_ephemeral
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,11 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     if kind == "block_actions":
         if body.get("response_url"):
             try:
-                WebhookClient(body["response_url"], timeout=RESPOND_TIMEOUT_SECONDS).send(
-                    text=text, response_type="ephemeral", replace_original=False
+                send_ephemeral(
+                    body["response_url"],
+                    {"text": text},
+                    timeout=RESPOND_TIMEOUT_SECONDS,
+                    retry=False,
                 )
             except Exception:
                 log.exception("could not tell the user about an error")
@@ -95,4 +98,5 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
 
 
 def register(app: App) -> None:
+    """The one error handler of every listener."""
     app.error(handle_error)

@@ -1,94 +1,81 @@
-"""Listener for /kpi."""
+"""Listener for /kpi: figures, charts, and the NPS admin actions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
-from bot.blocks.kpi import USAGE
-from bot.digest import CHARTS
-from bot.errors import InvalidInput
-from bot.kpi.answers import SUBJECTS
-from bot.kpi.deferred import kpi_message, promise_chart, promise_reply
-from bot.kpi.period import parse_span
+from bot.core.errors import NotAllowed
+from bot.digest.chart_dm import promise_chart
+from bot.kpi.blocks import USAGE
+from bot.kpi.command import parse_chart_text, parse_kpi_text
+from bot.kpi.compare import compared_message
+from bot.kpi.deferred import promise_reply
+from bot.kpi.nps_rounds import one_round
+from bot.nps import flows as nps_flows
+from bot.nps.blocks import closed_text
 from bot.nps.rules import parse_admin as parse_nps_admin
-from bot.replies import reply_target
-from bot.services import Services
-from bot.slack_text import CHANNEL_MENTION
-from handlers import nps
+from bot.runtime.replies import reply_target
+from bot.runtime.services import Services
 
 # Periods longer than this are answered after the ack, through response_url.
 INLINE_DAYS = 31
 
 
-def parse_kpi_text(text: str) -> tuple[str, int, str | None]:
-    """`/kpi` arguments → (subject, days, channel id); InvalidInput with the usage otherwise."""
-    subject, days, channel = "summary", 7, None
-    seen: set[str] = set()
-    for token in text.split():
-        lowered = token.lower()
-        if lowered in SUBJECTS and "subject" not in seen:
-            subject = lowered
-            seen.add("subject")
-        elif (match := CHANNEL_MENTION.fullmatch(token)) and "channel" not in seen:
-            channel = match.group(1)
-            seen.add("channel")
-        elif "days" not in seen and (span := parse_span(token)) is not None:
-            days = span
-            seen.add("days")
-        else:
-            raise InvalidInput(f"I don't understand `{token}`.\n{USAGE}")
-    return subject, days, channel
-
-
-def parse_chart_text(text: str) -> str | None:
-    """`chart latency` → "latency"; None when the text asks for no chart."""
-    words = text.lower().split()
-    if not words or words[0] != "chart":
-        return None
-    if len(words) == 2 and words[1] in CHARTS:
-        return words[1]
-    raise InvalidInput(f"Which chart? `/kpi chart {'|'.join(CHARTS)}`.\n{USAGE}")
-
-
-def register(app: App, services: Services) -> None:
-    @app.command("/kpi")
-    def kpi_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        text = (command.get("text") or "").strip()
-        if text.lower() == "help":
-            ack(response_type="ephemeral", text=USAGE)
-            return
-        # NPS (issue 4): `/kpi nps start|close`, for admins.
-        nps_action = parse_nps_admin(text)
-        if nps_action is not None:
-            nps.admin_command(services, ack, respond, str(command.get("user_id")), nps_action)
-            return
-        # Charts (issue 5): `/kpi chart latency|escalations|blockers|nps`, sent by DM.
-        chart = parse_chart_text(text)
-        if chart is not None:
-            user_id = str(command.get("user_id"))
-            ack(
-                response_type="ephemeral",
-                text=f"Drawing the {chart} chart of the last {services.settings.digest_weeks} "
-                "weeks; it will come to you in a DM from Baton.",
-            )
-            reply = reply_target(user_id, response_url=command.get("response_url"))
-            promise_chart(services, subject=chart, reply=reply)
-            return
-        subject, days, channel = parse_kpi_text(text)
-        if days <= INLINE_DAYS:
-            ack(
-                response_type="ephemeral",
-                **kpi_message(services, subject, days=days, channel=channel),
-            )
-            return
-        promise_reply(
-            services,
-            subject=subject,
-            days=days,
-            channel=channel,
-            user_id=str(command.get("user_id")),
-            response_url=command.get("response_url"),
+def on_kpi(ack: Ack, command: dict[str, Any], services: Services) -> None:
+    """`/kpi`: the figures of a period, a chart by DM, help, or `/kpi nps start|close`."""
+    text = (command.get("text") or "").strip()
+    user_id = str(command.get("user_id"))
+    reply = reply_target(user_id, response_url=command.get("response_url"))
+    if text.lower() == "help":
+        ack(response_type="ephemeral", text=USAGE)
+        return
+    nps_action = parse_nps_admin(text)
+    if nps_action is not None:
+        _nps_admin(ack, services, user_id, nps_action, reply)
+        return
+    chart = parse_chart_text(text)
+    if chart is not None:
+        ack(
+            response_type="ephemeral",
+            text=f"Drawing the {chart} chart of the last {services.settings.digest.weeks} "
+            "weeks; it will come to you in a DM from Baton.",
         )
-        ack(response_type="ephemeral", text=f"Adding up the last {days} days…")
+        promise_chart(services, subject=chart, reply=reply)
+        return
+    asked = parse_kpi_text(text)
+    if asked.days <= INLINE_DAYS:
+        message = compared_message(services, asked.subject, days=asked.days, channel=asked.channel)
+        ack(response_type="ephemeral", **message)
+        return
+    promise_reply(
+        services,
+        subject=asked.subject,
+        days=asked.days,
+        channel=asked.channel,
+        user_id=user_id,
+        response_url=command.get("response_url"),
+    )
+    ack(response_type="ephemeral", text=f"Adding up the last {asked.days} days…")
+
+
+def _nps_admin(
+    ack: Ack, services: Services, user_id: str, action: str, reply: dict[str, Any]
+) -> None:
+    """`/kpi nps start` or `/kpi nps close`, for Baton admins only."""
+    if user_id not in services.settings.admins:
+        raise NotAllowed(
+            f"Only a Baton admin (BATON_ADMINS) can {action} an NPS round; nothing was changed."
+        )
+    if action == "start":
+        nps_flows.promise_start(services, started_by=user_id, reply=reply)
+        ack(response_type="ephemeral", text="Starting an NPS round: reading who to ask…")
+        return
+    closed = nps_flows.close_round(services, closed_by=user_id)
+    ack(response_type="ephemeral", text=closed_text(one_round(services, closed.id)))
+
+
+def register(app: App) -> None:
+    """/kpi."""
+    app.command("/kpi")(on_kpi)

@@ -6,10 +6,10 @@ breach, a repeat or a recovery once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
@@ -24,39 +24,32 @@ def states(session: Session, rule: str) -> dict[str, AlertState]:
     return {row.subject: row for row in rows}
 
 
-def breaching(session: Session) -> Sequence[AlertState]:
-    """Every state breaching now."""
-    return session.scalars(
-        select(AlertState)
-        .where(AlertState.breaching_since.is_not(None))
-        .order_by(AlertState.breaching_since)
-    ).all()
+def _change(
+    session: Session, rule: str, subject: str, *when: ColumnElement[bool], **values: Any
+) -> bool:
+    """Set `values` on the (rule, subject) state if it is as `when` says; True if it was."""
+    result = session.execute(
+        update(AlertState)
+        .where(AlertState.rule == rule, AlertState.subject == subject, *when)
+        .values(**values)
+    )
+    return rows_changed(result) > 0
+
+
+def _posted(now: datetime, value: float | None) -> dict[str, Any]:
+    """What a post changes: when the state was last posted, its value, when it changed."""
+    return {"last_posted_at": now, "last_value": value, "updated_at": now}
 
 
 def start_breach(
     session: Session, *, rule: str, subject: str, value: float | None, now: datetime
 ) -> bool:
     """OK (or never seen) → breaching; False when it was breaching already."""
-    values = {
-        "rule": rule,
-        "subject": subject,
-        "breaching_since": now,
-        "last_posted_at": now,
-        "last_value": value,
-        "updated_at": now,
-    }
-    if insert_once(session, AlertState.__table__, values):  # type: ignore[arg-type]
+    values = {"breaching_since": now, **_posted(now, value)}
+    new = {"rule": rule, "subject": subject, **values}
+    if insert_once(session, AlertState.__table__, new):  # type: ignore[arg-type]
         return True
-    result = session.execute(
-        update(AlertState)
-        .where(
-            AlertState.rule == rule,
-            AlertState.subject == subject,
-            AlertState.breaching_since.is_(None),
-        )
-        .values(breaching_since=now, last_posted_at=now, last_value=value, updated_at=now)
-    )
-    return rows_changed(result) > 0
+    return _change(session, rule, subject, AlertState.breaching_since.is_(None), **values)
 
 
 def repeat_breach(
@@ -69,44 +62,23 @@ def repeat_breach(
     last_posted_at: datetime,
 ) -> bool:
     """Still breaching and last posted at `last_posted_at` (as read): post again now."""
-    result = session.execute(
-        update(AlertState)
-        .where(
-            AlertState.rule == rule,
-            AlertState.subject == subject,
-            AlertState.breaching_since.is_not(None),
-            AlertState.last_posted_at == last_posted_at,
-        )
-        .values(last_posted_at=now, last_value=value, updated_at=now)
-    )
-    return rows_changed(result) > 0
+    still = (AlertState.breaching_since.is_not(None), AlertState.last_posted_at == last_posted_at)
+    return _change(session, rule, subject, *still, **_posted(now, value))
 
 
 def note_value(
     session: Session, *, rule: str, subject: str, value: float | None, now: datetime
 ) -> None:
     """Remember the latest value without posting."""
-    session.execute(
-        update(AlertState)
-        .where(AlertState.rule == rule, AlertState.subject == subject)
-        .values(last_value=value, updated_at=now)
-    )
+    _change(session, rule, subject, last_value=value, updated_at=now)
 
 
 def recover(
     session: Session, *, rule: str, subject: str, value: float | None, now: datetime
 ) -> bool:
     """Breaching → OK; False when it was not breaching."""
-    result = session.execute(
-        update(AlertState)
-        .where(
-            AlertState.rule == rule,
-            AlertState.subject == subject,
-            AlertState.breaching_since.is_not(None),
-        )
-        .values(breaching_since=None, last_posted_at=now, last_value=value, updated_at=now)
-    )
-    return rows_changed(result) > 0
+    breaching = AlertState.breaching_since.is_not(None)
+    return _change(session, rule, subject, breaching, breaching_since=None, **_posted(now, value))
 
 
 def restore(
@@ -119,12 +91,11 @@ def restore(
     changed_at: datetime,
 ) -> None:
     """Undo a change whose post never reached Slack, so the next evaluation posts it again."""
-    session.execute(
-        update(AlertState)
-        .where(
-            AlertState.rule == rule,
-            AlertState.subject == subject,
-            AlertState.last_posted_at == changed_at,
-        )
-        .values(breaching_since=breaching_since, last_posted_at=last_posted_at)
+    _change(
+        session,
+        rule,
+        subject,
+        AlertState.last_posted_at == changed_at,
+        breaching_since=breaching_since,
+        last_posted_at=last_posted_at,
     )

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists, literal, or_, select, update
+from sqlalchemy import String, cast, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Blocker, BlockerWait, JobClaim
 from storage.results import rows_changed
-
-OPEN = "open"
-RESOLVED = "resolved"
+from storage.statuses import BlockerStatus, WaitTarget
 
 
 def create_blocker(
@@ -30,15 +28,15 @@ def create_blocker(
     blocker = Blocker(
         team_id=team_id,
         text=text,
-        status=OPEN,
+        status=BlockerStatus.OPEN,
         reporter_id=reporter_id,
         source_channel_id=source_channel_id,
         created_at=now,
     )
     blocker.waits_on = [
-        BlockerWait(kind="user", target_id=user) for user in dict.fromkeys(waits_on_users)
+        BlockerWait(kind=WaitTarget.USER, target_id=user) for user in dict.fromkeys(waits_on_users)
     ] + [
-        BlockerWait(kind="channel", target_id=channel)
+        BlockerWait(kind=WaitTarget.CHANNEL, target_id=channel)
         for channel in dict.fromkeys(waits_on_channels)
     ]
     session.add(blocker)
@@ -65,22 +63,33 @@ def resolve(
     """Open → resolved; False if it was resolved already (a second click changes nothing)."""
     result = session.execute(
         update(Blocker)
-        .where(Blocker.id == blocker_id, Blocker.status == OPEN)
-        .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
+        .where(Blocker.id == blocker_id, Blocker.status == BlockerStatus.OPEN)
+        .values(
+            status=BlockerStatus.RESOLVED,
+            resolved_at=now,
+            resolved_by=user_id,
+            resolution_note=note,
+        )
     )
     return rows_changed(result) > 0
 
 
-def open_blockers(session: Session) -> Sequence[Blocker]:
-    """Every open blocker, oldest first."""
-    query = select(Blocker).where(Blocker.status == OPEN)
-    return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
+def open_blockers(session: Session, *, limit: int | None = None) -> Sequence[Blocker]:
+    """Open blockers, oldest first (the `limit` oldest)."""
+    query = select(Blocker).where(Blocker.status == BlockerStatus.OPEN)
+    return session.scalars(query.order_by(Blocker.created_at, Blocker.id).limit(limit)).all()
+
+
+def count_open(session: Session) -> int:
+    """How many blockers are open."""
+    query = select(func.count()).where(Blocker.status == BlockerStatus.OPEN)
+    return int(session.scalar(query) or 0)
 
 
 def open_in_channel(session: Session, channel_id: str) -> Sequence[Blocker]:
     """Open blockers raised in, or posted to, a channel, oldest first."""
     query = select(Blocker).where(
-        Blocker.status == OPEN,
+        Blocker.status == BlockerStatus.OPEN,
         or_(Blocker.source_channel_id == channel_id, Blocker.channel_id == channel_id),
     )
     return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
@@ -89,10 +98,10 @@ def open_in_channel(session: Session, channel_id: str) -> Sequence[Blocker]:
 def open_for_user(session: Session, user_id: str) -> Sequence[Blocker]:
     """Open blockers the user raised or that wait on the user, oldest first."""
     waiting_on_user = select(BlockerWait.blocker_id).where(
-        BlockerWait.kind == "user", BlockerWait.target_id == user_id
+        BlockerWait.kind == WaitTarget.USER, BlockerWait.target_id == user_id
     )
     query = select(Blocker).where(
-        Blocker.status == OPEN,
+        Blocker.status == BlockerStatus.OPEN,
         or_(Blocker.reporter_id == user_id, Blocker.id.in_(waiting_on_user)),
     )
     return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()
@@ -105,6 +114,6 @@ def open_unclaimed_before(
     subject = literal(subject_prefix, String) + cast(Blocker.id, String)
     claimed = exists().where(JobClaim.job == job, JobClaim.subject == subject)
     query = select(Blocker).where(
-        Blocker.status == OPEN, Blocker.created_at <= created_before, ~claimed
+        Blocker.status == BlockerStatus.OPEN, Blocker.created_at <= created_before, ~claimed
     )
     return session.scalars(query.order_by(Blocker.created_at, Blocker.id)).all()

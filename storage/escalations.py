@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.driver import Writer, transaction_of
 from storage.models import Escalation
 from storage.results import rows_changed
-
-OPEN = "open"
-ACKNOWLEDGED = "acknowledged"
-RESOLVED = "resolved"
-
+from storage.statuses import EscalationStatus
 
 _INSERT = """
 INSERT INTO escalations (team_id, title, description, link, severity, status, reporter_id,
@@ -47,7 +43,7 @@ def create_escalation(
         description,
         link,
         severity,
-        OPEN,
+        EscalationStatus.OPEN,
         reporter_id,
         owner_id,
         owner_id,
@@ -75,8 +71,8 @@ def acknowledge(session: Session, escalation_id: int, *, user_id: str, now: date
     """Open → acknowledged; False if it was not open (a second click changes nothing)."""
     result = session.execute(
         update(Escalation)
-        .where(Escalation.id == escalation_id, Escalation.status == OPEN)
-        .values(status=ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user_id)
+        .where(Escalation.id == escalation_id, Escalation.status == EscalationStatus.OPEN)
+        .values(status=EscalationStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user_id)
     )
     return rows_changed(result) > 0
 
@@ -87,8 +83,13 @@ def resolve(
     """Open or acknowledged → resolved; False if it was resolved already."""
     result = session.execute(
         update(Escalation)
-        .where(Escalation.id == escalation_id, Escalation.status != RESOLVED)
-        .values(status=RESOLVED, resolved_at=now, resolved_by=user_id, resolution_note=note)
+        .where(Escalation.id == escalation_id, Escalation.status != EscalationStatus.RESOLVED)
+        .values(
+            status=EscalationStatus.RESOLVED,
+            resolved_at=now,
+            resolved_by=user_id,
+            resolution_note=note,
+        )
     )
     return rows_changed(result) > 0
 
@@ -101,7 +102,7 @@ def move_to_level(
         update(Escalation)
         .where(
             Escalation.id == escalation_id,
-            Escalation.status == OPEN,
+            Escalation.status == EscalationStatus.OPEN,
             Escalation.level == from_level,
         )
         .values(level=level, assignee_id=assignee_id)
@@ -109,15 +110,34 @@ def move_to_level(
     return rows_changed(result) > 0
 
 
-def open_escalations(session: Session, *, team_id: str | None = None) -> Sequence[Escalation]:
-    """Escalations not resolved, oldest first."""
-    query = select(Escalation).where(Escalation.status != RESOLVED)
+def open_escalations(
+    session: Session, *, team_id: str | None = None, limit: int | None = None
+) -> Sequence[Escalation]:
+    """Escalations not resolved, oldest first (the `limit` oldest)."""
+    query = select(Escalation).where(Escalation.status != EscalationStatus.RESOLVED)
     if team_id is not None:
         query = query.where(Escalation.team_id == team_id)
+    query = query.order_by(Escalation.created_at, Escalation.id).limit(limit)
+    return session.scalars(query).all()
+
+
+def count_open(session: Session) -> int:
+    """How many escalations are not resolved."""
+    query = select(func.count()).where(Escalation.status != EscalationStatus.RESOLVED)
+    return int(session.scalar(query) or 0)
+
+
+def unacknowledged(
+    session: Session, *, severities: Sequence[int] | None = None
+) -> Sequence[Escalation]:
+    """Open escalations nobody has acknowledged (of the given severities), oldest first."""
+    query = select(Escalation).where(Escalation.status == EscalationStatus.OPEN)
+    if severities is not None:
+        query = query.where(Escalation.severity.in_(list(severities)))
     return session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
 
 
-def unacknowledged(session: Session) -> Sequence[Escalation]:
-    """Open escalations nobody has acknowledged, oldest first."""
-    query = select(Escalation).where(Escalation.status == OPEN)
-    return session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
+def count_created(session: Session, *, start: datetime, end: datetime) -> int:
+    """How many escalations were created in [start, end)."""
+    query = select(func.count()).where(Escalation.created_at >= start, Escalation.created_at < end)
+    return int(session.scalar(query) or 0)

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Blocker, Escalation
+from storage.statuses import BlockerStatus, EscalationStatus
 
 ESCALATION_COLUMNS = (
     "id",
@@ -33,7 +34,7 @@ def escalation_rows(
             Escalation.created_at >= since,
             Escalation.acknowledged_at >= since,
             Escalation.resolved_at >= since,
-            Escalation.status != "resolved",
+            Escalation.status != EscalationStatus.RESOLVED,
         )
     )
     if channel_id is not None:
@@ -52,7 +53,7 @@ def blocker_rows(
         or_(
             Blocker.created_at >= since,
             Blocker.resolved_at >= since,
-            Blocker.status == "open",
+            Blocker.status == BlockerStatus.OPEN,
         )
     )
     if channel_id is not None:

@@ -20,6 +20,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.driver import Transaction, Writer, transaction_of
+from storage.events import Delivery, delivery_params, record_delivery
 from storage.models import Message, SideMember
 
 SIDE_MEMBERS = cast(Table, SideMember.__table__)
@@ -92,20 +93,6 @@ class Arrival:
     reply: Reply | None
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One Events API delivery, recorded so that a repeat of it changes nothing."""
-
-    event_id: str
-    team_id: str
-    event_type: str
-    received_at: datetime
-
-
-_RECORD_DELIVERY = """
-INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES (?, ?, ?, ?)
-ON CONFLICT DO NOTHING RETURNING event_id
-"""
 # PostgreSQL: the same, the channel's lock and an asynchronous commit, in one round trip.
 #
 # The lock serialises writers of one channel until the transaction ends (SQLite's BEGIN
@@ -129,11 +116,6 @@ def _lock_key(channel_id: str) -> tuple[int, int]:
     return _LOCK_SPACE, zlib.crc32(channel_id.encode()) - 2**31
 
 
-def _delivery_params(tx: Transaction, delivery: Delivery) -> tuple[Any, ...]:
-    received = tx.time(delivery.received_at)
-    return (delivery.event_id, delivery.team_id, delivery.event_type, received)
-
-
 def _begin(tx: Transaction, channel_id: str, delivery: Delivery | None) -> bool:
     """Record the delivery (if any) and lock the channel; False when the delivery is a repeat."""
     if not tx.postgres:
@@ -141,14 +123,8 @@ def _begin(tx: Transaction, channel_id: str, delivery: Delivery | None) -> bool:
     if delivery is None:
         tx.execute(_LOCK, _lock_key(channel_id)).fetchall()
         return True
-    params = _delivery_params(tx, delivery) + _lock_key(channel_id)
+    params = delivery_params(tx, delivery) + _lock_key(channel_id)
     return bool(tx.execute(_RECORD_AND_LOCK, params).fetchone()[0])
-
-
-def record_delivery(writer: Writer, delivery: Delivery) -> bool:
-    """Record a delivery (as storage.events.record_event does); False for a repeat."""
-    tx = transaction_of(writer)
-    return bool(tx.execute(_RECORD_DELIVERY, _delivery_params(tx, delivery)).fetchall())
 
 
 _INSERT_MESSAGE = """

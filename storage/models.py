@@ -16,9 +16,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from storage.statuses import (
+    BlockerStatus,
+    EscalationStatus,
+    InvitationStatus,
+    WaitTarget,
+    one_of,
+)
 
 SLACK_ID = 32
 
@@ -81,7 +90,17 @@ class OutboxTask(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "done_at", "available_at"),
+        # One waiting task per key: paced work (survey DMs) is never queued twice.
+        Index(
+            "ix_outbox_waiting_key",
+            "key",
+            unique=True,
+            sqlite_where=text("done_at IS NULL AND key IS NOT NULL"),
+            postgresql_where=text("done_at IS NULL AND key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -92,6 +111,7 @@ class OutboxTask(Base):
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Escalation(Base):
@@ -99,6 +119,7 @@ class Escalation(Base):
 
     __tablename__ = "escalations"
     __table_args__ = (
+        CheckConstraint(one_of("status", EscalationStatus), name="ck_escalations_status"),
         Index("ix_escalations_status_created", "status", "created_at"),
         Index("ix_escalations_created", "created_at"),
     )
@@ -109,7 +130,7 @@ class Escalation(Base):
     description: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.OPEN)
     reporter_id: Mapped[str] = mapped_column(String(SLACK_ID))
     owner_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
     # Who must act now: the owner, then each escalation level in turn.
@@ -131,6 +152,7 @@ class Blocker(Base):
 
     __tablename__ = "blockers"
     __table_args__ = (
+        CheckConstraint(one_of("status", BlockerStatus), name="ck_blockers_status"),
         Index("ix_blockers_status_created", "status", "created_at"),
         Index("ix_blockers_created", "created_at"),
     )
@@ -138,7 +160,7 @@ class Blocker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=BlockerStatus.OPEN)
     reporter_id: Mapped[str] = mapped_column(String(SLACK_ID))
     source_channel_id: Mapped[str] = mapped_column(String(SLACK_ID), index=True)
     channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
@@ -157,7 +179,10 @@ class BlockerWait(Base):
     """Whom a blocker waits on: a person (`user`) or a channel (`channel`)."""
 
     __tablename__ = "blocker_waits"
-    __table_args__ = (UniqueConstraint("blocker_id", "kind", "target_id"),)
+    __table_args__ = (
+        UniqueConstraint("blocker_id", "kind", "target_id"),
+        CheckConstraint(one_of("kind", WaitTarget), name="ck_blocker_waits_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     blocker_id: Mapped[int] = mapped_column(ForeignKey("blockers.id", ondelete="CASCADE"))
@@ -167,7 +192,7 @@ class BlockerWait(Base):
     blocker: Mapped[Blocker] = relationship(back_populates="waits_on")
 
 
-# --- Latency: message timing (issue 3) ---
+# --- Latency: message timing ---
 
 
 class Message(Base):
@@ -259,7 +284,7 @@ class SideMember(Base):
     refreshed_at: Mapped[datetime]
 
 
-# --- Internal NPS: rounds, invitations, answers (issue 4) ---
+# --- Internal NPS: rounds, invitations, answers ---
 
 
 class NpsRound(Base):
@@ -291,14 +316,14 @@ class NpsInvitation(Base):
     __tablename__ = "nps_invitations"
     __table_args__ = (
         UniqueConstraint("round_id", "user_id", name="uq_nps_invitations_person"),
+        CheckConstraint(one_of("status", InvitationStatus), name="ck_nps_invitations_status"),
         Index("ix_nps_invitations_round_status", "round_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    # pending → sending → sent → answered; or excluded (not a person), or undeliverable.
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
@@ -328,7 +353,7 @@ class NpsAnswer(Base):
     answered_on: Mapped[date] = mapped_column(Date)
 
 
-# --- Digests, alerts and baselines (issue 5) ---
+# --- Digests, alerts and baselines ---
 
 
 class Digest(Base):
@@ -399,3 +424,8 @@ class KpiBaseline(Base):
     weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
     figures: Mapped[str] = mapped_column(Text)  # JSON: {kpi key: median or null}
     computed_at: Mapped[datetime]
+
+
+# The mappers are set up once, when the models are imported, rather than at each process's first
+# query: a preloading web master then shares them with its forked workers and drainer.
+configure_mappers()

@@ -13,13 +13,7 @@ from sqlalchemy.orm import Session
 from storage.inserts import insert_once
 from storage.models import NpsAnswer, NpsInvitation, NpsRound
 from storage.results import rows_changed
-
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-ANSWERED = "answered"
-EXCLUDED = "excluded"
-UNDELIVERABLE = "undeliverable"
+from storage.statuses import InvitationStatus
 
 
 def _update(model: type[NpsRound | NpsInvitation | NpsAnswer]) -> Update:
@@ -72,7 +66,7 @@ def add_invitations(session: Session, round_id: int, user_ids: Iterable[str]) ->
         {
             "round_id": round_id,
             "user_id": user_id,
-            "status": PENDING,
+            "status": InvitationStatus.PENDING,
             "attempts": 0,
             "reminders_sent": 0,
         }
@@ -118,8 +112,8 @@ def close_round(session: Session, round_id: int, *, now: datetime, closed_by: st
         return False
     session.execute(
         _update(NpsInvitation)
-        .where(NpsInvitation.round_id == round_id, NpsInvitation.status == PENDING)
-        .values(status=UNDELIVERABLE, last_error="round_closed")
+        .where(NpsInvitation.round_id == round_id, NpsInvitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.UNDELIVERABLE, last_error="round_closed")
     )
     return True
 
@@ -153,8 +147,13 @@ def settle_stale_sends(session: Session, *, claimed_before: datetime) -> int:
     """Sends whose process died mid-call count as sent: a DM is never risked twice."""
     result = session.execute(
         _update(NpsInvitation)
-        .where(NpsInvitation.status == SENDING, NpsInvitation.claimed_at < claimed_before)
-        .values(status=SENT, sent_at=NpsInvitation.claimed_at, last_error="unconfirmed")
+        .where(
+            NpsInvitation.status == InvitationStatus.SENDING,
+            NpsInvitation.claimed_at < claimed_before,
+        )
+        .values(
+            status=InvitationStatus.SENT, sent_at=NpsInvitation.claimed_at, last_error="unconfirmed"
+        )
     )
     return rows_changed(result)
 
@@ -164,7 +163,7 @@ def due_to_send(session: Session, *, now: datetime, limit: int) -> list[int]:
     query = (
         select(NpsInvitation.id)
         .where(
-            NpsInvitation.status == PENDING,
+            NpsInvitation.status == InvitationStatus.PENDING,
             NpsInvitation.round_id.in_(_OPEN_ROUND_IDS),
             (NpsInvitation.next_attempt_at.is_(None)) | (NpsInvitation.next_attempt_at <= now),
         )
@@ -183,10 +182,10 @@ def claim_send(session: Session, invitation_id: int, *, now: datetime) -> tuple[
         _update(NpsInvitation)
         .where(
             NpsInvitation.id == invitation_id,
-            NpsInvitation.status == PENDING,
+            NpsInvitation.status == InvitationStatus.PENDING,
             NpsInvitation.round_id.in_(_OPEN_ROUND_IDS),
         )
-        .values(status=SENDING, claimed_at=now)
+        .values(status=InvitationStatus.SENDING, claimed_at=now)
         .returning(NpsInvitation.user_id, NpsInvitation.round_id)
     ).first()
     return (str(row[0]), int(row[1])) if row is not None else None
@@ -196,12 +195,12 @@ def mark_sent(
     session: Session, invitation_id: int, *, now: datetime, channel_id: str, message_ts: str
 ) -> None:
     """Remember where the DM is; an answer that came in from it first stays answered."""
-    sending = NpsInvitation.status == SENDING
+    sending = NpsInvitation.status == InvitationStatus.SENDING
     session.execute(
         _update(NpsInvitation)
         .where(NpsInvitation.id == invitation_id)
         .values(
-            status=case((sending, SENT), else_=NpsInvitation.status),
+            status=case((sending, InvitationStatus.SENT), else_=NpsInvitation.status),
             sent_at=case((sending, now), else_=NpsInvitation.sent_at),
             channel_id=channel_id,
             message_ts=message_ts,
@@ -214,8 +213,8 @@ def mark_excluded(session: Session, invitation_id: int, *, reason: str) -> None:
     """Not a person (a bot, an app, a deactivated account): never asked, never counted."""
     session.execute(
         _update(NpsInvitation)
-        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == SENDING)
-        .values(status=EXCLUDED, last_error=reason)
+        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == InvitationStatus.SENDING)
+        .values(status=InvitationStatus.EXCLUDED, last_error=reason)
     )
 
 
@@ -232,15 +231,15 @@ def mark_refused(
     True when the invitation is now undeliverable.
     """
     row = session.get(NpsInvitation, invitation_id)
-    if row is None or row.status != SENDING:
+    if row is None or row.status != InvitationStatus.SENDING:
         return False
     attempts = row.attempts + 1
     give_up = attempts >= max_attempts
     session.execute(
         _update(NpsInvitation)
-        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == SENDING)
+        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == InvitationStatus.SENDING)
         .values(
-            status=UNDELIVERABLE if give_up else PENDING,
+            status=InvitationStatus.UNDELIVERABLE if give_up else InvitationStatus.PENDING,
             attempts=attempts,
             next_attempt_at=None if give_up else retry_at,
             last_error=error[:64],
@@ -253,8 +252,8 @@ def release_rate_limited(session: Session, invitation_id: int, *, retry_at: date
     """Slack said slow down: back to pending, not counted as an attempt."""
     session.execute(
         _update(NpsInvitation)
-        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == SENDING)
-        .values(status=PENDING, next_attempt_at=retry_at, last_error="ratelimited")
+        .where(NpsInvitation.id == invitation_id, NpsInvitation.status == InvitationStatus.SENDING)
+        .values(status=InvitationStatus.PENDING, next_attempt_at=retry_at, last_error="ratelimited")
     )
 
 
@@ -265,7 +264,7 @@ def due_to_remind(session: Session, round_id: int, *, due: int, limit: int) -> l
             select(NpsInvitation.id)
             .where(
                 NpsInvitation.round_id == round_id,
-                NpsInvitation.status == SENT,
+                NpsInvitation.status == InvitationStatus.SENT,
                 NpsInvitation.reminders_sent < due,
             )
             .order_by(NpsInvitation.id)
@@ -285,7 +284,7 @@ def claim_reminder(session: Session, invitation_id: int, *, due: int) -> int | N
         _update(NpsInvitation)
         .where(
             NpsInvitation.id == invitation_id,
-            NpsInvitation.status == SENT,
+            NpsInvitation.status == InvitationStatus.SENT,
             NpsInvitation.reminders_sent == before,
         )
         .values(reminders_sent=due)
@@ -313,7 +312,7 @@ def anyone_to_remind(session: Session, round_id: int, *, due: int) -> bool:
             select(
                 exists().where(
                     NpsInvitation.round_id == round_id,
-                    NpsInvitation.status == SENT,
+                    NpsInvitation.status == InvitationStatus.SENT,
                     NpsInvitation.reminders_sent < due,
                 )
             )
@@ -337,10 +336,10 @@ def record_answer(
         .where(
             NpsInvitation.id == invitation_id,
             NpsInvitation.user_id == user_id,
-            NpsInvitation.status.notin_((ANSWERED, EXCLUDED)),
+            NpsInvitation.status.notin_((InvitationStatus.ANSWERED, InvitationStatus.EXCLUDED)),
             NpsInvitation.round_id.in_(_OPEN_ROUND_IDS),
         )
-        .values(status=ANSWERED)
+        .values(status=InvitationStatus.ANSWERED)
     )
     if not rows_changed(result):
         return None

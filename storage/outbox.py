@@ -26,16 +26,28 @@ class Claimed:
 
 
 _ENQUEUE = """
-INSERT INTO outbox (kind, payload, created_at, available_at, attempts) VALUES (?, ?, ?, ?, 0)
+INSERT INTO outbox (kind, payload, created_at, available_at, attempts, key)
+VALUES (?, ?, ?, ?, 0, ?)
 """
+# A task with a key is added only if no task with that key is waiting (ix_outbox_waiting_key).
+_ENQUEUE_ONCE = _ENQUEUE + "ON CONFLICT DO NOTHING RETURNING id"
 
 
-def enqueue(writer: Writer, *, kind: str, payload: dict[str, Any], now: datetime) -> None:
-    """Promise `kind` work; it commits (or not) with the caller's transaction."""
+def enqueue(
+    writer: Writer, *, kind: str, payload: dict[str, Any], now: datetime, key: str | None = None
+) -> bool:
+    """Promise `kind` work; it commits (or not) with the caller's transaction.
+
+    With a `key`, nothing is added while a task with that key is waiting: False then.
+    """
     # Straight on the driver: this runs before Slack gets its answer (see storage.driver).
     tx = transaction_of(writer)
     at = tx.time(now)
-    tx.execute(_ENQUEUE, (kind, json.dumps(payload, separators=(",", ":")), at, at))
+    values = (kind, json.dumps(payload, separators=(",", ":")), at, at, key)
+    if key is None:
+        tx.execute(_ENQUEUE, values)
+        return True
+    return tx.execute(_ENQUEUE_ONCE, values).fetchone() is not None
 
 
 def _claimable(stale_before: datetime) -> Any:
@@ -85,6 +97,15 @@ def retry_later(session: Session, task_id: int, *, available_at: datetime, error
             attempts=OutboxTask.attempts + 1,
             last_error=error[:200],
         )
+    )
+
+
+def reschedule(session: Session, task_id: int, *, available_at: datetime) -> None:
+    """Give the task back, asked to run again from `available_at` (not a failure)."""
+    session.execute(
+        update(OutboxTask)
+        .where(OutboxTask.id == task_id)
+        .values(claimed_at=None, available_at=available_at)
     )
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 
 from storage import migrate
 from storage.db import create_db_engine
-from tests.fake_slack import FakeSlack
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, Baton
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, Baton
 
 PG_URL = os.environ.get(
     "BATON_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,1 +1,1 @@
-"""The KPI engine: pure functions over data frames, one module per KPI family."""
+"""The KPI engine over data frames, and `/kpi`: its answers, comparisons and messages."""

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from bot.core.business_time import BusinessCalendar
+from bot.core.durations import Duration
+from bot.core.lazy import lazy_module
+from bot.kpi.deadlines import deadlines
 from bot.kpi.period import Period
 from bot.kpi.stats import median_seconds, ratio, within
+from bot.runtime.services import Services
+from storage import kpi as queries
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 COLUMNS = ("id", "status", "created_at", "resolved_at")
 
@@ -20,6 +29,16 @@ def blocker_frame(rows: list[dict[str, Any]], due: Callable[[datetime], datetime
     frame["due_at"] = pd.to_datetime([due(created) for created in frame["created_at"]], utc=True)
     for column in ("created_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def sla_frame(
+    rows: list[dict[str, Any]], sla: Duration, calendar: BusinessCalendar
+) -> pd.DataFrame:
+    """blocker_frame() with every SLA deadline worked out at once (bot.kpi.deadlines): the same
+    moments as Duration.after() row by row, a hundred times faster over a long history."""
+    frame = blocker_frame(rows, lambda created: created)
+    frame["due_at"] = deadlines(frame["created_at"], sla, calendar)
     return frame
 
 
@@ -48,3 +67,20 @@ def blocker_kpis(frame: pd.DataFrame, period: Period) -> dict[str, Any]:
         "resolution_rate": ratio(int(on_time.sum()), int(window_ended.sum())),
         "median_resolve_seconds": median_seconds(done["resolved_at"] - done["created_at"]),
     }
+
+
+def blocker_answers(
+    services: Services, periods: Sequence[Period], channel: str | None
+) -> list[dict[str, Any]]:
+    """The blocker figures of each period, from one read of the rows they need."""
+    settings = services.settings
+    since = min(period.start for period in periods)
+    with services.db.reading() as session:
+        rows = queries.blocker_rows(session, since=since, channel_id=channel)
+    frame = sla_frame(rows, settings.blockers.sla, settings.calendar)
+    return [blocker_kpis(frame, period) for period in periods]
+
+
+def blocker_answer(services: Services, period: Period, channel: str | None) -> dict[str, Any]:
+    """`/kpi blockers` over `period` (in `channel`, if given)."""
+    return blocker_answers(services, [period], channel)[0]

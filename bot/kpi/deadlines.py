@@ -8,12 +8,19 @@ turned back into a moment. Timestamps are int64 nanoseconds in UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from bot.core.business_time import BusinessCalendar
+from bot.core.durations import Duration
+from bot.core.lazy import lazy_module
 
-from bot.business_time import BusinessCalendar
-from bot.durations import Duration
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
+    np = lazy_module("numpy")
+
 
 _NS = 1_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

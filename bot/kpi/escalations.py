@@ -1,14 +1,22 @@
-"""Escalation KPIs: opened, acknowledged, resolved, open now, MTTA and MTTR (DESIGN.md)."""
+"""Escalation KPIs: opened, acknowledged, resolved, open now, MTTA and MTTR."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from bot.core.lazy import lazy_module
+from bot.core.severity import Severity
 from bot.kpi.period import Period
 from bot.kpi.stats import mean_seconds, within
-from bot.severity import Severity
+from bot.runtime.services import Services
+from storage import kpi as queries
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
+
 
 COLUMNS = ("id", "severity", "status", "created_at", "acknowledged_at", "resolved_at")
 
@@ -52,3 +60,19 @@ def escalation_kpis(frame: pd.DataFrame, period: Period) -> dict[str, Any]:
         for severity in Severity
     }
     return figures
+
+
+def escalation_answers(
+    services: Services, periods: Sequence[Period], channel: str | None
+) -> list[dict[str, Any]]:
+    """The escalation figures of each period, from one read of the rows they need."""
+    since = min(period.start for period in periods)
+    with services.db.reading() as session:
+        rows = queries.escalation_rows(session, since=since, channel_id=channel)
+    frame = escalation_frame(rows)
+    return [escalation_kpis(frame, period) for period in periods]
+
+
+def escalation_answer(services: Services, period: Period, channel: str | None) -> dict[str, Any]:
+    """`/kpi escalations` over `period` (in `channel`, if given)."""
+    return escalation_answers(services, [period], channel)[0]

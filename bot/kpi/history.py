@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from bot.kpi.blockers import blocker_frame
-from bot.kpi.deadlines import deadlines
+from bot.core.lazy import lazy_module
+from bot.kpi.answers import FAMILIES
+from bot.kpi.blockers import sla_frame
 from bot.kpi.escalations import escalation_frame
+from bot.kpi.nps_rounds import nps_answer, round_json
+from bot.kpi.period import Period
 from bot.kpi.weekly import (
     LatencyCounts,
     Weeks,
@@ -29,12 +30,17 @@ from bot.kpi.weekly import (
     latency_weeks,
     mask_before,
     nps_round_frame,
-    scale_counts,
 )
-from bot.services import Services
+from bot.runtime.services import Services
+from storage import nps as nps_store
 from storage import weekly as queries
 
-Weekly = Callable[[Services, Weeks, str | None, datetime], pd.DataFrame]
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
+
+Weekly = Callable[[Services, Weeks, str | None, datetime], "pd.DataFrame"]
 
 # Late answers and resolutions still change a week for a few days after it ends; a baseline is
 # kept only once its last week is this far behind.
@@ -44,8 +50,8 @@ SETTLE = timedelta(days=7)
 def measurement_start(services: Services) -> date | None:
     """BATON_OPERATE_START, or the local date of the first thing Baton recorded."""
     settings = services.settings
-    if settings.operate_start is not None:
-        return settings.operate_start
+    if settings.kpi.operate_start is not None:
+        return settings.kpi.operate_start
     with services.db.reading() as session:
         first = queries.first_activity(session)
     return None if first is None else first.astimezone(settings.calendar.tz).date()
@@ -69,10 +75,7 @@ def blockers(
         rows = queries.blockers_in_window(
             session, start=weeks.start, end=weeks.end, channel_id=channel
         )
-    # The per-row deadline is replaced at once by the vectorised one: same moments, 100× faster.
-    frame = blocker_frame(rows, lambda created: created)
-    frame["due_at"] = deadlines(frame["created_at"], settings.blocker_sla, settings.calendar)
-    return blocker_weeks(frame, weeks, as_of)
+    return blocker_weeks(sla_frame(rows, settings.blockers.sla, settings.calendar), weeks, as_of)
 
 
 def _latency_counts(
@@ -109,13 +112,7 @@ def latency_period(
 
 def latest_closed_score(services: Services, now: datetime) -> float | None:
     """The score of the newest closed round that has one (enough answers)."""
-    from bot.kpi.answers import FAMILIES
-    from bot.kpi.period import Period
-
-    family = FAMILIES.get("nps")
-    if family is None:
-        return None
-    for entry in family(services, Period.ending(now, 7), None).get("rounds", []):
+    for entry in nps_answer(services, Period.ending(now, 7), None)["rounds"]:
         if entry.get("closed") and entry.get("score") is not None:
             return float(entry["score"])
     return None
@@ -123,9 +120,6 @@ def latest_closed_score(services: Services, now: datetime) -> float | None:
 
 def nps(services: Services, weeks: Weeks, channel: str | None, as_of: datetime) -> pd.DataFrame:
     """One row per round started in the weeks (NPS asks the whole audience: no channel)."""
-    from bot.nps.report import round_json
-    from storage import nps as nps_store
-
     with services.db.reading() as session:
         rows = queries.nps_rounds_between(session, start=weeks.start, end=weeks.end)
         ids = [row.id for row in rows]
@@ -147,8 +141,6 @@ WEEK_ROWS = ("escalations", "blockers", "latency")
 
 def measured(family: str) -> bool:
     """Whether the family has landed: it answers /kpi."""
-    from bot.kpi.answers import FAMILIES
-
     return family in FAMILIES
 
 
@@ -173,7 +165,7 @@ def baseline_weeks(services: Services, start: date | None) -> Weeks | None:
     if start is None:
         return None
     settings = services.settings
-    return Weeks(first_monday(start), settings.baseline_weeks, settings.calendar.tz)
+    return Weeks(first_monday(start), settings.kpi.baseline_weeks, settings.calendar.tz)
 
 
 def baselines(
@@ -231,83 +223,3 @@ def _baseline(
                 now=now,
             )
     return figures
-
-
-# -- /kpi: each number against the period before and the baseline ---------------------------
-
-# NPS compares rounds, not periods: its answer carries each round's change already.
-COMPARED_FAMILIES = ("escalations", "blockers", "latency")
-
-
-def _both_periods(
-    services: Services, name: str, period: Any, channel: str | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A family's figures of `period` and of the period before it.
-
-    Escalations and blockers come from one read of the rows since the earlier period's start,
-    figured for each period by the same functions /kpi uses; the others are asked twice.
-    """
-    from bot.kpi.answers import FAMILIES
-    from bot.kpi.blockers import blocker_kpis
-    from bot.kpi.escalations import escalation_kpis
-    from storage import kpi as kpi_queries
-
-    before = period.previous()
-    if name == "escalations":
-        with services.db.reading() as session:
-            rows = kpi_queries.escalation_rows(session, since=before.start, channel_id=channel)
-        frame = escalation_frame(rows)
-        return escalation_kpis(frame, period), escalation_kpis(frame, before)
-    if name == "blockers":
-        settings = services.settings
-        with services.db.reading() as session:
-            rows = kpi_queries.blocker_rows(session, since=before.start, channel_id=channel)
-        frame = blocker_frame(rows, lambda created: created)
-        frame["due_at"] = deadlines(frame["created_at"], settings.blocker_sla, settings.calendar)
-        return blocker_kpis(frame, period), blocker_kpis(frame, before)
-    family = FAMILIES[name]
-    return family(services, period, channel), family(services, before, channel)
-
-
-def compared_answer(
-    services: Services, subject: str, *, days: int, channel: str | None
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The /kpi answer, the figures of the `days` before it, and the baseline scaled to `days`.
-
-    All three shaped like answer(): keyed by family for `summary`, else the family's own dict.
-    The answer is the one `baton kpi --json` prints (the same functions, the same keys).
-    """
-    from bot.errors import InvalidInput
-    from bot.kpi.answers import FAMILIES, SUBJECTS
-    from bot.kpi.period import Period
-
-    now = services.now()
-    period = Period.ending(now, days)
-    if subject != "summary" and subject not in FAMILIES:
-        raise InvalidInput(f"Unknown subject `{subject}`: use one of {', '.join(SUBJECTS)}.")
-    names = list(FAMILIES) if subject == "summary" else [subject]
-    figures: dict[str, Any] = {}
-    previous: dict[str, Any] = {}
-    for name in names:
-        if name in COMPARED_FAMILIES:
-            figures[name], previous[name] = _both_periods(services, name, period, channel)
-        else:
-            figures[name] = FAMILIES[name](services, period, channel)
-    compared = tuple(name for name in names if name in COMPARED_FAMILIES)
-    usual = baselines(services, compared, now=now, channel=channel)
-    scaled = {name: scale_counts(usual[name], days) for name in compared}
-    if subject == "summary":
-        return figures, previous, scaled
-    return figures[subject], previous.get(subject, {}), scaled.get(subject, {})
-
-
-def compared_message(
-    services: Services, subject: str, *, days: int, channel: str | None
-) -> dict[str, Any]:
-    """The `/kpi` message: the figures, each with its change against last period and baseline."""
-    from bot.blocks.kpi import build_kpi_message
-
-    figures, previous, usual = compared_answer(services, subject, days=days, channel=channel)
-    return build_kpi_message(
-        subject, figures, days=days, channel_id=channel, previous=previous, baseline=usual
-    )

@@ -1,4 +1,4 @@
-"""Response latency KPIs of a period (DESIGN.md, Definitions), from the database's groups.
+"""Response latency KPIs of a period (the README's definitions), from the database's groups.
 
 The database adds up each (channel, author's side, answerer's side) group; here the groups are
 combined overall, per channel and per direction. Counts add up; percentiles do not, so each
@@ -9,15 +9,22 @@ combined waits with linear interpolation, as pandas' default quantile does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
-
+from bot.core.lazy import lazy_module
+from bot.kpi.period import Period
 from bot.kpi.stats import ratio
 from bot.latency.rules import direction
-from storage.latency import LatencyGroup
+from bot.runtime.services import Services
+from storage.latency import LatencyGroup, latency_groups
 
-Floats = np.ndarray[Any, np.dtype[np.float64]]
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
+
+
+Floats: TypeAlias = "np.ndarray[Any, np.dtype[np.float64]]"
 
 
 def quantile(values: Floats, q: float) -> float | None:
@@ -95,3 +102,10 @@ def latency_kpis(groups: Sequence[LatencyGroup], sides: Sequence[str] = ()) -> d
         for name in directions(sides)
     }
     return answer
+
+
+def latency_answer(services: Services, period: Period, channel: str | None) -> dict[str, Any]:
+    """Response latency of the messages posted in `period` (in `channel`, if given)."""
+    with services.db.reading() as session:
+        groups = latency_groups(session, start=period.start, end=period.end, channel_id=channel)
+    return latency_kpis(groups, [side.name for side in services.settings.latency.sides])

@@ -1,4 +1,4 @@
-"""Internal NPS, exactly as DESIGN.md defines it: buckets, score, response rate, the minimum.
+"""Internal NPS, exactly as the README defines it: buckets, score, response rate, the minimum.
 
 Promoters answer 9–10, passives 7–8, detractors 0–6;
 NPS = round(100 × (promoters − detractors) ÷ responses), halves rounded away from zero as by

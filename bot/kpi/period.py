@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 MAX_DAYS = 365
 _SPAN = re.compile(r"^(\d{1,4})([dw])$", re.IGNORECASE)

@@ -19,15 +19,21 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
-
-from bot.digest_schedule import local_midnight
+from bot.core.lazy import lazy_module
+from bot.core.weeks import local_midnight
 from bot.kpi.deadlines import to_ns
 from bot.kpi.stats import ratio
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
+    np = lazy_module("numpy")
+
 
 TREND_WEEKS = 8
 

@@ -18,10 +18,11 @@ from bot.latency import rules
 from bot.latency.people import bot_check
 from bot.latency.sides import directory
 from bot.latency.timing import Timing
-from bot.services import Services
+from bot.runtime.services import Services
 from storage import driver, messages
 from storage.driver import Writer
-from storage.messages import Delivery, NewMessage, Waiter
+from storage.events import Delivery, record_delivery
+from storage.messages import NewMessage, Waiter
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ def prepare(
 ) -> Prepared | rules.Deletion | None:
     """What one message event means for latency; None when it means nothing (a bot, an edit…)."""
     read = rules.read_message_event(
-        event, team_id, bot_user_id=bot_user_id, excluded=services.settings.excluded_channels
+        event,
+        team_id,
+        bot_user_id=bot_user_id,
+        excluded=services.settings.latency.excluded_channels,
     )
     if read is None or isinstance(read, rules.Deletion):
         return read
@@ -73,7 +77,7 @@ def receive(services: Services, body: Mapping[str, Any], *, bot_user_id: str | N
             ingest(tx, work.new, work.members, work.timing, delivery)
         elif isinstance(work, rules.Deletion):
             delete(tx, work, delivery)
-        elif not messages.record_delivery(tx, delivery):
+        elif not record_delivery(tx, delivery):
             log.debug("repeat delivery of %s ignored", delivery.event_id)
 
 

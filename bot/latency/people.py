@@ -10,9 +10,9 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot.services import Services
-from bot.slack_client import make_client
-from bot.user_directory import UserDirectory
+from bot.runtime.services import Services
+from bot.runtime.slack_client import make_client
+from bot.runtime.users import UserDirectory
 
 # A message event must be answered within 3 s: one short try, no sleeping on a 429.
 LOOKUP_TIMEOUT_SECONDS = 2

@@ -1,4 +1,4 @@
-"""What a message event means for latency (DESIGN.md, Definitions), as plain functions.
+"""What a message event means for latency (the README's definitions), as plain functions.
 
 The text of a message is read here for two facts only, the people it mentions and whether it
 has a question mark, and is never passed on.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.slack_text import mentioned_users
+from bot.core.slack_text import mentioned_users
 
 MENTION = "mention"
 QUESTION = "question"

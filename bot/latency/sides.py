@@ -15,18 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.config import Side
-from bot.scheduler import Work, run_once
-from bot.services import Services
-from bot.slack_client import error_code, is_permanent
+from bot.config.latency import Side
+from bot.runtime.services import Services
 from storage import messages
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-JOB = "latency_sides"
 
 
 class SideDirectory:
@@ -81,7 +76,7 @@ _DIRECTORIES_LOCK = threading.Lock()
 
 def directory(services: Services) -> SideDirectory:
     """The process's side directory for this database and these sides."""
-    names = tuple(side.name for side in services.settings.sides)
+    names = tuple(side.name for side in services.settings.latency.sides)
     with _DIRECTORIES_LOCK:
         found = _DIRECTORIES.get(services.db)
         if found is None or found.sides != names:
@@ -127,34 +122,3 @@ def store_members(services: Services, members: Mapping[str, Sequence[str]], now:
         messages.forget_sides_except(session, list(members))
         for side, user_ids in members.items():
             messages.replace_side_members(session, side=side, user_ids=user_ids, now=now)
-
-
-def refresh_sides(services: Services, now: datetime) -> None:
-    """The clock's job: read the sides' user groups once an hour (once, however many clocks)."""
-    sides = services.settings.sides
-    if not sides:
-        return
-
-    def do() -> None:
-        try:
-            members = read_members(services.client, sides)
-        except SideGroupNotFound as problem:
-            log.error("%s; side membership not refreshed", problem)
-            return
-        except SlackApiError as error:
-            if not is_permanent(error):
-                raise  # the claim is given back: the next tick tries again
-            # missing_scope and the like will not mend in a minute: try again next hour.
-            log.error(
-                "user groups not readable (%s): add the usergroups:read scope and reinstall",
-                error_code(error),
-            )
-            return
-        store_members(services, members, now)
-        directory(services).invalidate()
-        log.info(
-            "sides refreshed: %s",
-            ", ".join(f"{side} {len(users)}" for side, users in members.items()),
-        )
-
-    run_once(services, Work(JOB, "sides", now.strftime("%Y-%m-%dT%H")), do)

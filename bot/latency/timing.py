@@ -6,15 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.business_time import BusinessCalendar
-from bot.config import Settings
-from bot.durations import Duration
+from bot.config.settings import Settings
+from bot.core.business_time import BusinessCalendar
+from bot.core.durations import Duration
 from storage.messages import Answer, Reply
 
 
 @dataclass(frozen=True)
 class Timing:
-    """The calendars of the sides, the global one, and the two windows of DESIGN.md."""
+    """The calendars of the sides, the global one, and the SLA and unanswered windows."""
 
     calendar: BusinessCalendar
     side_calendars: Mapping[str, BusinessCalendar]
@@ -25,9 +25,9 @@ class Timing:
     def from_settings(cls, settings: Settings) -> Timing:
         return cls(
             calendar=settings.calendar,
-            side_calendars={side.name: side.calendar for side in settings.sides},
-            sla=settings.response_sla,
-            unanswered_after=settings.unanswered_after,
+            side_calendars={side.name: side.calendar for side in settings.latency.sides},
+            sla=settings.latency.response_sla,
+            unanswered_after=settings.latency.unanswered_after,
         )
 
     def calendar_of(self, side: str | None) -> BusinessCalendar:

@@ -11,14 +11,19 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.nps import audience_text, build_thanks
-from bot.errors import BatonError, InvalidInput, NotAllowed, NotFound
+from bot.core.errors import BatonError, InvalidInput, NotAllowed, NotFound
+from bot.core.ids import OutboxKind
 from bot.nps import rules
+from bot.nps.blocks import audience_text, build_thanks, started_text
 from bot.nps.rules import RoundInfo, ScoreClick
-from bot.scheduler import Work, run_once
-from bot.services import Services
+from bot.runtime.outbox import promise
+from bot.runtime.replies import teller
+from bot.runtime.scheduler import Work, run_once
+from bot.runtime.services import Services
+from bot.runtime.slack_client import error_code
 from storage import nps as store
 from storage.models import NpsRound
+from storage.statuses import InvitationStatus
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +44,6 @@ class RoundClosed(BatonError):
     """The round is over; nothing was recorded."""
 
 
-def slack_error(error: Exception) -> str:
-    """Slack's error code, or what went wrong on the way to Slack."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
-    return type(error).__name__
-
-
 def info(row: NpsRound) -> RoundInfo:
     """The round's values, detached from the session."""
     return RoundInfo(
@@ -58,15 +56,6 @@ def info(row: NpsRound) -> RoundInfo:
         closed_at=row.closed_at,
         started_by=row.started_by,
     )
-
-
-def load_round(services: Services, round_id: int) -> RoundInfo | None:
-    with services.db.reading() as session:
-        row = store.get_round(session, round_id)
-        return info(row) if row is not None else None
-
-
-# -- starting ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -86,7 +75,7 @@ def _already_open(round_: RoundInfo) -> RoundAlreadyOpen:
 
 def check_can_start(services: Services) -> None:
     """InvalidInput when no round can start now: no audience set, or one is open."""
-    if not services.settings.nps_audience:
+    if not services.settings.nps.audience:
         raise InvalidInput(
             "No NPS audience is set: set BATON_NPS_AUDIENCE to a channel id (C…) or a user "
             "group id (S…) and restart Baton. Nothing was started."
@@ -119,7 +108,7 @@ def read_audience(client: WebClient, audience: str) -> list[str]:
         )
         raise InvalidInput(
             f"I could not read who is in {audience_text(audience)} (Slack said "
-            f"`{slack_error(error)}`): {hint}, and check BATON_NPS_AUDIENCE. Nothing was started."
+            f"`{error_code(error)}`): {hint}, and check BATON_NPS_AUDIENCE. Nothing was started."
         ) from error
 
 
@@ -137,13 +126,13 @@ def start_round(
     """
     settings = services.settings
     check_can_start(services)
-    audience = settings.nps_audience
+    audience = settings.nps.audience
     assert audience is not None
     try:
         identity = services.client.auth_test()
     except SlackApiError as error:
         raise InvalidInput(
-            f"Slack did not answer who Baton is (`{slack_error(error)}`). Nothing was started."
+            f"Slack did not answer who Baton is (`{error_code(error)}`). Nothing was started."
         ) from error
     baton_user = str(identity.get("user_id") or "")
     members = [user for user in read_audience(services.client, audience) if user != baton_user]
@@ -155,10 +144,10 @@ def start_round(
             session,
             team_id=str(identity.get("team_id") or ""),
             audience=audience,
-            question=settings.nps_question,
-            min_responses=settings.nps_min_responses,
+            question=settings.nps.question,
+            min_responses=settings.nps.min_responses,
             started_at=now,
-            ends_at=(scheduled_at or now) + timedelta(days=settings.nps_round_days),
+            ends_at=(scheduled_at or now) + timedelta(days=settings.nps.round_days),
             started_by=started_by,
             period=period,
         )
@@ -179,16 +168,38 @@ def start_round(
     return started
 
 
+def promise_start(services: Services, *, started_by: str, reply: dict[str, Any]) -> None:
+    """An admin's `/kpi nps start`: checked now, opened after Slack has its answer.
+
+    Reading the audience takes a call to Slack per thousand members, too slow for the ack.
+    """
+    check_can_start(services)
+    with services.db.unit_of_work() as session:
+        promise(services, session, OutboxKind.NPS_START, started_by=started_by, reply=reply)
+
+
+def start_task(services: Services, payload: dict[str, Any]) -> None:
+    """The outbox task behind `promise_start`: open the round, tell the admin how it went."""
+    tell = teller(services, payload["reply"])
+    try:
+        started = start_round(services, started_by=str(payload["started_by"]), period=None)
+    except BatonError as error:
+        tell(error.user_message)
+        return
+    settings = services.settings
+    tell(started_text(started.round, started.members, settings.nps.send_per_minute))
+
+
 def start_scheduled_round(services: Services, now: datetime) -> bool:
     """Open the round the cadence calls for, once, however many clocks run; True if opened."""
     settings = services.settings
-    if not settings.nps_audience:
+    if not settings.nps.audience:
         return False
     due = rules.due_start(
-        settings.nps_cadence,
+        settings.nps.cadence,
         now,
-        weekday=settings.nps_weekday,
-        at=settings.nps_time,
+        weekday=settings.nps.weekday,
+        at=settings.nps.at,
         tz=settings.calendar.tz,
     )
     if due is None:
@@ -206,7 +217,7 @@ def start_scheduled_round(services: Services, now: datetime) -> bool:
             log.info("scheduled NPS round %s skipped: %s", period, skipped.user_message)
 
     try:
-        run_once(services, Work(JOB, settings.nps_audience, period), do)
+        run_once(services, Work(JOB, settings.nps.audience, period), do)
     except BatonError as error:
         # The claim was given back; the next tick tries again, for up to a day.
         log.warning("scheduled NPS round %s not started: %s", period, error.user_message)
@@ -263,7 +274,7 @@ def _refusal(services: Services, click: ScoreClick, user_id: str) -> BatonError:
         assert row is not None
         round_ = info(row)
         status = invitation.status
-    if status == store.ANSWERED:
+    if status == InvitationStatus.ANSWERED:
         return AlreadyAnswered(
             f"You already answered NPS round {round_.id}. An answer counts once and, since it "
             "is anonymous, it cannot be changed. Nothing was changed."
@@ -306,7 +317,7 @@ def thank(services: Services, round_: RoundInfo, channel_id: str, message_ts: st
     try:
         services.client.chat_update(channel=channel_id, ts=message_ts, **build_thanks(round_))
     except Exception as error:
-        log.warning("NPS survey DM of round %s not updated: %s", round_.id, slack_error(error))
+        log.warning("NPS survey DM of round %s not updated: %s", round_.id, error_code(error))
 
 
 def add_comment(services: Services, answer_id: str, user_id: str, comment: str) -> None:
@@ -316,7 +327,7 @@ def add_comment(services: Services, answer_id: str, user_id: str, comment: str) 
         invitation = (
             store.invitation_of(session, round_id, user_id) if round_id is not None else None
         )
-        if invitation is None or invitation.status != store.ANSWERED:
+        if invitation is None or invitation.status != InvitationStatus.ANSWERED:
             raise NotAllowed("This comment form is not yours; nothing was recorded.")
         if not store.set_comment(session, answer_id, comment):
             raise AlreadyAnswered("A comment was already added to this answer; it counts once.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.nps.flows import close_due_rounds, start_scheduled_round
-from bot.nps.sending import send_invitations
-from bot.services import Services
+from bot.nps.sending import promise_sending
+from bot.runtime.services import Services
 
-__all__ = ["nps_rounds", "send_invitations"]
+__all__ = ["nps_rounds", "promise_sending"]
 
 
 def nps_rounds(services: Services, now: datetime) -> None:

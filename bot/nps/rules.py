@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.business_time import BusinessCalendar
-from bot.errors import InvalidInput
+from bot.core.business_time import BusinessCalendar
+from bot.core.errors import InvalidInput
 
 # Biweekly rounds fall on the weeks an even number of weeks after this Monday, so the rhythm
 # never depends on when Baton was installed or restarted.

@@ -7,13 +7,15 @@ committed before its DM goes, and marked sent after: a second clock, or a clock 
 half-way, picks up exactly the invitations nobody has claimed. A process killed in the instant
 between a claim and Slack's answer leaves one claim behind; it is counted as sent, never sent
 again (at most once, like every scheduled message of Baton).
+
+The clock does not send: when DMs are due it puts one `nps.send` task in the outbox (never two
+at once, however many clocks), and whichever drainer takes it sends one DM and asks to run
+again when the rate allows the next, so survey DMs never hold up other Slack work for long.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
-from bot.blocks.nps import build_invitation, build_reminder
+from bot.core.ids import OutboxKind
 from bot.nps import rules
-from bot.nps.flows import info, slack_error
+from bot.nps.blocks import build_invitation, build_reminder
+from bot.nps.flows import info
 from bot.nps.rules import RoundInfo
-from bot.services import Services
+from bot.runtime.outbox import promise_once
+from bot.runtime.services import Services
+from bot.runtime.slack_client import error_code, is_rate_limited, retry_after
 from storage import nps as store
 
 log = logging.getLogger(__name__)
@@ -73,6 +79,10 @@ class Pacer:
         """Send nothing for `seconds`."""
         self._next = max(self._next, self._clock() + seconds)
 
+    def seconds_to_next(self) -> float:
+        """How long until the next send may go."""
+        return max(0.0, self._next - self._clock())
+
 
 @dataclass
 class Delivery:
@@ -84,20 +94,6 @@ class Delivery:
     rate_limited: int = 0
     reminded: int = 0
     rounds: dict[int, RoundInfo] = field(default_factory=dict)
-
-
-def _retry_after(error: SlackApiError) -> float:
-    headers: Any = error.response.headers or {}
-    try:
-        return float(headers.get("Retry-After") or headers.get("retry-after") or 1)
-    except (TypeError, ValueError):
-        return 1.0
-
-
-def _is_rate_limited(error: Exception) -> bool:
-    return isinstance(error, SlackApiError) and (
-        error.response.status_code == 429 or error.response.get("error") == "ratelimited"
-    )
 
 
 def _round(services: Services, delivery: Delivery, round_id: int) -> RoundInfo | None:
@@ -114,7 +110,7 @@ def _round(services: Services, delivery: Delivery, round_id: int) -> RoundInfo |
 
 
 def _refused(services: Services, invitation_id: int, error: Exception, delivery: Delivery) -> None:
-    code = slack_error(error)
+    code = error_code(error)
     with services.db.unit_of_work() as session:
         gave_up = store.mark_refused(
             session,
@@ -135,7 +131,7 @@ def _refused(services: Services, invitation_id: int, error: Exception, delivery:
 def _rate_limited(
     services: Services, invitation_id: int, error: SlackApiError, pacer: Pacer, delivery: Delivery
 ) -> None:
-    wait = _retry_after(error)
+    wait = retry_after(error)
     with services.db.unit_of_work() as session:
         store.release_rate_limited(
             session, invitation_id, retry_at=services.now() + timedelta(seconds=wait)
@@ -143,6 +139,27 @@ def _rate_limited(
     pacer.pause(wait)
     delivery.rate_limited += 1
     log.warning("Slack rate-limited the NPS DMs; pausing %.0f s", wait)
+
+
+def _try(
+    services: Services,
+    invitation_id: int,
+    pacer: Pacer,
+    delivery: Delivery,
+    call: Callable[[], SlackResponse],
+) -> SlackResponse | None:
+    """Slack's answer to `call`; None when it failed, the invitation then put back for later
+    (a 429, honouring its Retry-After) or counted as refused."""
+    try:
+        return call()
+    except SlackApiError as error:
+        if is_rate_limited(error):
+            _rate_limited(services, invitation_id, error, pacer, delivery)
+        else:
+            _refused(services, invitation_id, error, delivery)
+    except Exception as error:
+        _refused(services, invitation_id, error, delivery)
+    return None
 
 
 def send_invitation(
@@ -156,35 +173,28 @@ def send_invitation(
     user_id, round_id = claimed
     round_ = _round(services, delivery, round_id)
     assert round_ is not None
-    try:
-        person: dict[str, Any] = services.client.users_info(user=user_id).get("user") or {}
-    except SlackApiError as error:
-        if _is_rate_limited(error):
-            _rate_limited(services, invitation_id, error, pacer, delivery)
-        else:
-            _refused(services, invitation_id, error, delivery)
+    client = services.client
+    looked_up = _try(
+        services, invitation_id, pacer, delivery, lambda: client.users_info(user=user_id)
+    )
+    if looked_up is None:
         return
-    except Exception as error:
-        _refused(services, invitation_id, error, delivery)
-        return
+    person: dict[str, Any] = looked_up.get("user") or {}
     if not rules.is_person(user_id, person):
         reason = "deactivated" if person.get("deleted") else "not_a_person"
         with services.db.unit_of_work() as session:
             store.mark_excluded(session, invitation_id, reason=reason)
         delivery.excluded += 1
         return
-    try:
-        answer = services.client.chat_postMessage(
-            channel=user_id, **build_invitation(round_, invitation_id)
-        )
-    except SlackApiError as error:
-        if _is_rate_limited(error):
-            _rate_limited(services, invitation_id, error, pacer, delivery)
-        else:
-            _refused(services, invitation_id, error, delivery)
-        return
-    except Exception as error:
-        _refused(services, invitation_id, error, delivery)
+    dm = build_invitation(round_, invitation_id)
+    answer = _try(
+        services,
+        invitation_id,
+        pacer,
+        delivery,
+        lambda: client.chat_postMessage(channel=user_id, **dm),
+    )
+    if answer is None:
         return
     with services.db.unit_of_work() as session:
         store.mark_sent(
@@ -217,17 +227,17 @@ def send_reminder(
     try:
         services.client.chat_postMessage(channel=target, **build_reminder(round_))
     except SlackApiError as error:
-        if _is_rate_limited(error):
+        if is_rate_limited(error):
             with services.db.unit_of_work() as session:
                 store.release_reminder(session, invitation_id, due=due, before=before)
-            pacer.pause(_retry_after(error))
+            pacer.pause(retry_after(error))
             delivery.rate_limited += 1
             return
         # A reminder is a courtesy: one Slack refuses is not tried again.
-        log.info("NPS reminder %s not sent: %s", invitation_id, slack_error(error))
+        log.info("NPS reminder %s not sent: %s", invitation_id, error_code(error))
         return
     except Exception as error:
-        log.info("NPS reminder %s not sent: %s", invitation_id, slack_error(error))
+        log.info("NPS reminder %s not sent: %s", invitation_id, error_code(error))
         return
     delivery.reminded += 1
 
@@ -238,14 +248,14 @@ def send_reminder(
 def reminders_due_now(services: Services, now: datetime) -> list[tuple[int, int]]:
     """(round, reminders due) for each open round with a reminder due, inside working hours."""
     settings = services.settings
-    if not settings.nps_reminder_days or not rules.in_working_hours(settings.calendar, now):
+    if not settings.nps.reminder_days or not rules.in_working_hours(settings.calendar, now):
         return []
     with services.db.reading() as session:
         rounds = [info(row) for row in store.open_rounds(session)]
     due = []
     for round_ in rounds:
         count = rules.reminders_due(
-            round_.started_at, round_.ends_at, settings.nps_reminder_days, settings.calendar, now
+            round_.started_at, round_.ends_at, settings.nps.reminder_days, settings.calendar, now
         )
         if count:
             due.append((round_.id, count))
@@ -264,20 +274,33 @@ def has_work(services: Services, now: datetime) -> bool:
 
 
 def deliver(
-    services: Services, *, should_stop: StopFlag = lambda: False, pacer: Pacer | None = None
+    services: Services,
+    *,
+    should_stop: StopFlag = lambda: False,
+    pacer: Pacer | None = None,
+    limit: int | None = None,
 ) -> Delivery:
-    """Send every due invitation, then every due reminder, paced; return what was done."""
-    pacer = pacer or Pacer(services.settings.nps_send_per_minute)
+    """Send every due invitation, then every due reminder, paced; return what was done.
+
+    With a `limit`, stop after that many invitations and reminders were tried.
+    """
+    pacer = pacer or Pacer(services.settings.nps.send_per_minute)
     delivery = Delivery()
+    tried = 0
+
+    def enough() -> bool:
+        return should_stop() or (limit is not None and tried >= limit)
+
     with services.db.unit_of_work() as session:
         store.settle_stale_sends(session, claimed_before=services.now() - STALE_CLAIM)
-    while not should_stop():
+    while not enough():
         with services.db.reading() as session:
             invitations = store.due_to_send(session, now=services.now(), limit=_BATCH)
         for invitation_id in invitations:
-            if not pacer.wait(should_stop):
+            if not pacer.wait(enough):
                 return delivery
             send_invitation(services, invitation_id, pacer, delivery)
+            tried += 1
         if invitations:
             continue
         reminders: list[tuple[int, int]] = []
@@ -288,68 +311,38 @@ def deliver(
         if not reminders:
             return delivery
         for invitation_id, due in reminders:
-            if not pacer.wait(should_stop):
+            if not pacer.wait(enough):
                 return delivery
             send_reminder(services, invitation_id, due, pacer, delivery)
+            tried += 1
     return delivery
 
 
-# -- the clock's sender thread -------------------------------------------------------------
-
-_senders: dict[int, threading.Thread] = {}
-_senders_lock = threading.Lock()
-_stopping = threading.Event()
+# -- through the outbox --------------------------------------------------------------------
 
 
-def send_invitations(services: Services, now: datetime) -> None:
-    """Clock job: start this process's sender when DMs are due; one sender per process.
-
-    The sender runs in its own thread so that a 40-minute round never holds up the other jobs.
-    """
+def promise_sending(services: Services, now: datetime) -> None:
+    """Clock job: when DMs or reminders are due, put the one `nps.send` task in the outbox."""
     if not has_work(services, now):
         return
-    with _senders_lock:
-        running = _senders.get(id(services))
-        if running is not None and running.is_alive():
-            return
-        thread = threading.Thread(
-            target=_run_sender, args=(services,), name="baton-nps-sender", daemon=True
-        )
-        _senders[id(services)] = thread
-        thread.start()
+    with services.db.unit_of_work() as session:
+        promise_once(services, session, OutboxKind.NPS_SEND)
 
 
-def _run_sender(services: Services) -> None:
-    try:
-        done = deliver(services, should_stop=_stopping.is_set)
-    except Exception:
-        log.exception("NPS sender stopped; the next tick starts it again")
-        return
-    if done.sent or done.reminded or done.refused:
+def send_task(services: Services, payload: dict[str, Any]) -> datetime | None:
+    """The outbox task: send one DM or reminder; run again when the rate allows the next."""
+    pacer = Pacer(services.settings.nps.send_per_minute)
+    done = deliver(services, pacer=pacer, limit=1)
+    if done.sent or done.reminded or done.refused or done.excluded:
         log.info(
-            "NPS sender: %s DMs sent, %s reminders, %s refused, %s not people",
+            "NPS: %s DM sent, %s reminder, %s refused, %s not a person",
             done.sent,
             done.reminded,
             done.refused,
             done.excluded,
         )
-
-
-def wait_for_sender(services: Services, timeout: float = 30.0) -> bool:
-    """Block until this process's sender for `services` is done (tests, shutdown)."""
-    with _senders_lock:
-        thread = _senders.get(id(services))
-    if thread is None:
-        return True
-    thread.join(timeout)
-    return not thread.is_alive()
-
-
-@atexit.register
-def _stop_senders() -> None:
-    # Stop between two sends rather than be cut off in the middle of one.
-    _stopping.set()
-    with _senders_lock:
-        threads = list(_senders.values())
-    for thread in threads:
-        thread.join(timeout=5)
+    now = services.now()
+    if not has_work(services, now):
+        return None
+    wait = max(pacer.interval, pacer.seconds_to_next())
+    return now + timedelta(seconds=wait)

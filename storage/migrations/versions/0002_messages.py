@@ -1,4 +1,4 @@
-"""messages, their mentions and side membership: response latency (issue 3)
+"""messages, their mentions and side membership: response latency
 
 Revision ID: 0002
 Revises: 0001

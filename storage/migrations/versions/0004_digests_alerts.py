@@ -1,5 +1,4 @@
 """Weekly digests and their parts, alert states, stored baselines, waiting messages by week
-(issue 5)
 
 Revision ID: 0004
 Revises: 0003

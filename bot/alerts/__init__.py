@@ -1,0 +1,1 @@
+"""Threshold alerts: rules over KPI values, evaluated hourly, posted when they change."""

@@ -1,0 +1,34 @@
+"""The clock's hourly alert job."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from bot.alerts.evaluate import Context, enabled_rules
+from bot.alerts.flows import apply_rule
+from bot.runtime.scheduler import Work, run_once
+from bot.runtime.services import Services
+
+log = logging.getLogger(__name__)
+
+JOB = "alert"
+
+
+def hour_of(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H")
+
+
+def run_alerts(services: Services, now: datetime) -> None:
+    """Evaluate each enabled rule once this hour (claimed per rule and hour) and post changes."""
+    settings = services.settings
+    if not settings.alerts.channels:
+        return
+    ctx = Context(services, now)
+    for rule in enabled_rules(services):
+        work = Work(JOB, rule, hour_of(now))
+        try:
+            run_once(services, work, partial(apply_rule, ctx, rule))
+        except Exception:
+            log.exception("alert rule %s failed; it runs again next tick", rule)

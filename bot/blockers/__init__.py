@@ -1,0 +1,1 @@
+"""Blockers: `/blocker`, who may resolve one, the reminder once it is past its SLA."""

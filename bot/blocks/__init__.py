@@ -1,1 +1,0 @@
-"""Block Kit builders: pure functions from values to message and view dicts."""

@@ -1,0 +1,1 @@
+"""Settings: read from the environment at start, one part per capability."""

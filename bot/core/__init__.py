@@ -1,0 +1,1 @@
+"""What every capability shares: errors, ids, durations, working time, Slack text, Block Kit."""

@@ -1,0 +1,1 @@
+"""Escalations: `/escalate`, acknowledgement and resolution, reminders and levels."""

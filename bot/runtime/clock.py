@@ -1,0 +1,48 @@
+"""The clock process: every BATON_SCHEDULER_INTERVAL seconds, one tick of every job.
+
+Only `baton scheduler` imports this module, so web processes never load APScheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Mapping
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.runtime.scheduler import Job, run_jobs
+from bot.runtime.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def run_clock(services: Services, jobs: Mapping[str, Job]) -> None:
+    """Run the jobs every BATON_SCHEDULER_INTERVAL seconds until stopped."""
+    scheduler = BlockingScheduler(timezone=services.settings.calendar.tz)
+    scheduler.add_job(
+        run_jobs,
+        "interval",
+        args=[services, jobs],
+        seconds=services.settings.scheduler_interval_seconds,
+        next_run_time=datetime.now(services.settings.calendar.tz),
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    # Platforms stop the clock with SIGTERM on every deploy and restart. Python's default
+    # would end a job halfway, after its claim was taken: that work would never be done.
+    signal.signal(signal.SIGTERM, _exit)
+    log.info("clock started: jobs every %s s", services.settings.scheduler_interval_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopping: letting the running job finish")
+        scheduler.shutdown(wait=True)
+        log.info("clock stopped")
+
+
+def _exit(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)

@@ -1,0 +1,178 @@
+"""Doing the outbox's work: posts, DMs and edits promised by listeners, done after the ack.
+
+Listeners write a task in the same transaction as their change and answer Slack at once. A
+drainer takes due tasks and runs them: in production a process forked from gunicorn's master at
+low CPU priority (and the clock drains too), so that answering Slack never waits behind this
+work; in tests, a thread. A task that fails for a passing reason (a 5xx, a dropped connection,
+a 429 past the client's own retries) is tried again later; a task whose drainer died is taken
+over once its claim is stale. Delivery is therefore at least once: a drainer killed between
+Slack's answer and the commit repeats that one call. A task may also ask to run again at a
+later moment (paced work such as survey DMs does one step per run).
+
+The outbox knows no task: whoever builds the drainer hands it the map of kinds to functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.runtime.services import Services
+from bot.runtime.slack_client import error_code, is_permanent
+from storage import outbox as store
+from storage.driver import Writer
+
+log = logging.getLogger(__name__)
+
+# A task does its work; it returns a moment to be run again then, or None when it is done.
+Task = Callable[[Services, dict[str, Any]], datetime | None]
+
+MAX_ATTEMPTS = 6
+STALE_AFTER = timedelta(minutes=5)
+IDLE_POLL_SECONDS = 0.1
+DRAINER_NICENESS = 19
+
+
+def promise(services: Services, writer: Writer, kind: str, **payload: Any) -> None:
+    """Add `kind` work to the caller's transaction; it is done once that commits."""
+    store.enqueue(writer, kind=kind, payload=payload, now=services.now())
+
+
+def promise_once(services: Services, writer: Writer, kind: str, **payload: Any) -> bool:
+    """Add `kind` work unless a `kind` task is already waiting; True if this call added it."""
+    return store.enqueue(writer, kind=kind, payload=payload, now=services.now(), key=kind)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 5 * 2**attempts))
+
+
+class Drainer:
+    """Takes due tasks from the outbox and runs them."""
+
+    def __init__(self, services: Services, tasks: Mapping[str, Task], *, batch: int = 10) -> None:
+        self.services = services
+        self.tasks = tasks
+        self.batch = batch
+
+    def drain_once(self) -> int:
+        """Run one batch of due tasks; how many were taken."""
+        now = self.services.now()
+        stale_before = now - STALE_AFTER
+        # Look before taking SQLite's write lock: an idle drainer polls ten times a second at
+        # the lowest priority, and a lock it held while descheduled would hold up the acks.
+        with self.services.db.reading() as session:
+            if not store.any_due(session, now=now, stale_before=stale_before):
+                return 0
+        with self.services.db.unit_of_work() as session:
+            claimed = store.claim(session, now=now, stale_before=stale_before, limit=self.batch)
+        for task in claimed:
+            self._run(task)
+        return len(claimed)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Run due tasks until none is left (tests, `baton scheduler --once`)."""
+        deadline = time.monotonic() + timeout
+        while self.drain_once() and time.monotonic() < deadline:
+            pass
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain until `stop` is set, sleeping briefly whenever nothing is due."""
+        while not stop.is_set():
+            try:
+                taken = self.drain_once()
+            except Exception:
+                log.exception("outbox drain failed")
+                taken = 0
+            if not taken:
+                stop.wait(IDLE_POLL_SECONDS)
+
+    def _run(self, task: store.Claimed) -> None:
+        run = self.tasks.get(task.kind)
+        db = self.services.db
+        if run is None:
+            log.error("outbox task %s has unknown kind %r; dropped", task.id, task.kind)
+            with db.unit_of_work() as session:
+                store.give_up(session, task.id, now=self.services.now(), error="unknown kind")
+            return
+        try:
+            again = run(self.services, task.payload)
+        except Exception as error:
+            reason = error_code(error)
+            attempts = task.attempts + 1
+            final = is_permanent(error) or attempts >= MAX_ATTEMPTS
+            log.warning(
+                "outbox task %s (%s) failed, attempt %s: %s%s",
+                task.id,
+                task.kind,
+                attempts,
+                reason,
+                "; giving up" if final else "",
+                exc_info=not isinstance(error, OSError) and not is_permanent(error),
+            )
+            with db.unit_of_work() as session:
+                if final:
+                    store.give_up(session, task.id, now=self.services.now(), error=reason)
+                else:
+                    later = self.services.now() + _backoff(task.attempts)
+                    store.retry_later(session, task.id, available_at=later, error=reason)
+            return
+        with db.unit_of_work() as session:
+            if again is None:
+                store.complete(session, task.id, now=self.services.now())
+            else:
+                store.reschedule(session, task.id, available_at=again)
+
+
+def drain_in_child(services: Services, tasks: Mapping[str, Task]) -> int:
+    """Fork a drainer at the lowest CPU priority; its process id. It stops with its parent.
+
+    Forked, not started afresh: the child shares the parent's imported code (a preloading
+    gunicorn master's), which a new interpreter would load again into memory of its own.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 0
+    try:
+        _drain_until_stopped(services, tasks, os.getppid())
+    except BaseException:
+        log.exception("outbox drainer stopped")
+        status = 1
+    finally:
+        # Never return into the parent's code (gunicorn's arbiter) from the child.
+        logging.shutdown()
+        os._exit(status)
+    return 0  # pragma: no cover - unreachable
+
+
+def _drain_until_stopped(services: Services, tasks: Mapping[str, Task], parent: int) -> None:
+    # The parent's handlers (gunicorn's) must not run in this process.
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2,
+                   signal.SIGCHLD, signal.SIGTTIN, signal.SIGTTOU, signal.SIGWINCH):  # fmt: skip
+        signal.signal(number, signal.SIG_DFL)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    os.nice(DRAINER_NICENESS)
+    # Named in `ps` and `top`, where it would otherwise look like one more web worker.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text("baton-drainer")
+    # Connections opened before the fork belong to the parent.
+    services.db.engine.dispose(close=False)
+
+    def watch_parent() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    log.info("outbox drainer started (pid %s)", os.getpid())
+    Drainer(services, tasks).run(stop)

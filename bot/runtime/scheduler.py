@@ -1,0 +1,74 @@
+"""Periodic jobs, each piece of work claimed once in the database.
+
+APScheduler keeps its jobs in memory. What makes the work happen once is the claim row
+(job, subject, period) taken before the work: a second clock started by mistake finds the
+claim and skips, and a clock that was down finds the work unclaimed when it comes back.
+
+The scheduler knows no job: whoever runs the jobs hands it the map of names to jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.runtime.services import Services
+from storage import claims, events, outbox
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Services, datetime], None]
+
+
+@dataclass(frozen=True)
+class Work:
+    """One piece of scheduled work: what, about what, for which period (or stage)."""
+
+    job: str
+    subject: str
+    period: str
+
+
+def run_once(services: Services, work: Work, do: Callable[[], None]) -> bool:
+    """Claim `work`, then do it; True if this call did it.
+
+    The claim commits before the work runs, so two clocks never both do it. When the work
+    raises, the claim is given back and the next run tries again; a process killed mid-work
+    keeps its claim, so a message is never sent twice (at most once, by design).
+    """
+    key = {"job": work.job, "subject": work.subject, "period": work.period}
+    with services.db.unit_of_work() as session:
+        if not claims.claim(session, now=services.now(), **key):
+            return False
+    try:
+        do()
+    except Exception:
+        with services.db.unit_of_work() as session:
+            claims.release(session, **key)
+        raise
+    with services.db.unit_of_work() as session:
+        claims.finish(session, now=services.now(), **key)
+    return True
+
+
+def forget_old_events(services: Services, now: datetime) -> None:
+    """Slack retries within minutes; a day of delivery records is plenty."""
+    with services.db.unit_of_work() as session:
+        events.forget_events_before(session, before=now - timedelta(days=1))
+        outbox.forget_done_before(session, before=now - timedelta(days=7))
+
+
+def run_jobs(services: Services, jobs: Mapping[str, Job]) -> None:
+    """One tick: run every job; a failing job is logged with its traceback and the rest go on."""
+    now = services.now()
+    for name, job in jobs.items():
+        started = time.perf_counter()
+        try:
+            job(services, now)
+        except Exception:
+            log.exception("job %s failed", name)
+        else:
+            log.debug("job %s done in %.3f s", name, time.perf_counter() - started)

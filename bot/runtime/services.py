@@ -1,0 +1,98 @@
+"""What listeners and jobs share: settings, the database, the Slack client, the clock."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from bot.config.settings import Settings
+from bot.runtime.slack_client import make_client
+from bot.runtime.users import LOOKUP_TIMEOUT_SECONDS, UserDirectory
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _lower_priority() -> None:
+    # Linux schedules threads one by one: at the lowest priority, this work only runs when no
+    # request is waiting for the CPU, so Slack always gets its answer first.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+class Background:
+    """Work done after Slack has its answer: posting, DMs, message updates."""
+
+    def __init__(self, max_workers: int = 4) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="baton-bg", initializer=_lower_priority
+        )
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` soon; its failure is logged with the traceback, never raised to the caller."""
+        with self._idle:
+            self._pending += 1
+        return self._executor.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("background work %s failed", getattr(fn, "__name__", fn))
+            return None
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no work is pending (tests, shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+@dataclass
+class Services:
+    """Everything a listener or a job needs, built once per process."""
+
+    settings: Settings
+    db: Database
+    now: Callable[[], datetime] = utc_now
+    background: Background = field(default_factory=Background)
+
+    @cached_property
+    def client(self) -> WebClient:
+        """The Slack Web API client (made on first use: `baton kpi` never calls Slack)."""
+        return make_client(self.settings)
+
+    @cached_property
+    def users(self) -> UserDirectory:
+        """Who a user id is, asked of Slack with one quick try (see bot.runtime.users)."""
+        return UserDirectory(
+            make_client(self.settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
+        )
+
+
+def build_services(settings: Settings, *, db: Database | None = None) -> Services:
+    """The process's services for `settings`: its own database engine unless `db` is given."""
+    return Services(settings=settings, db=db or Database(settings.database_url))

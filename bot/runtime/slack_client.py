@@ -1,0 +1,105 @@
+"""The one way Baton reaches the Slack Web API (SLACK_API_URL, with retries); its errors read.
+
+slack_sdk takes a twentieth of a second to import; commands that never call Slack (`baton kpi`,
+`baton export`) do not pay it: it is loaded when a client is first made or an error first read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config.settings import Settings
+from bot.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient, web
+    from slack_sdk import errors as slack_errors
+    from slack_sdk.http_retry import RetryHandler
+    from slack_sdk.http_retry import builtin_handlers as retries
+else:
+    slack_errors = lazy_module("slack_sdk.errors")
+    retries = lazy_module("slack_sdk.http_retry.builtin_handlers")
+    web = lazy_module("slack_sdk.web")
+
+# The Slack SDK's error classes, for `except slack_errors.SlackApiError`.
+__all__ = [
+    "error_code",
+    "is_permanent",
+    "is_rate_limited",
+    "is_transient",
+    "make_client",
+    "retry_after",
+    "retry_handlers",
+    "slack_errors",
+]
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Dropped connections, 429s (after Retry-After) and 5xx are tried again; API errors are not."""
+    return [
+        retries.ConnectionErrorRetryHandler(max_retry_count=2),
+        retries.RateLimitErrorRetryHandler(max_retry_count=3),
+        retries.ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+# Error codes Slack answers with HTTP 200 that still mean "try again later".
+_PASSING_CODES = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def make_client(settings: Settings, *, timeout: int = 10, retry: bool = True) -> WebClient:
+    """A WebClient on SLACK_API_URL retrying dropped connections, 429s (after Retry-After), 5xx.
+
+    Without `retry`, one try: for a call made before Slack gets its answer, which a retry's
+    wait (a 429's Retry-After alone may be seconds) would push past Slack's 3 seconds.
+    """
+    client: WebClient = web.WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        # An empty list, not None: None would give slack_sdk's own default retries.
+        retry_handlers=retry_handlers() if retry else [],
+    )
+    return client
+
+
+def error_code(error: Exception) -> str:
+    """Slack's error code (`channel_not_found`, …), or what went wrong on the way to Slack."""
+    if isinstance(error, slack_errors.SlackApiError):
+        try:
+            code = error.response.get("error")
+        except Exception:  # a body that is not JSON, such as a proxy's error page
+            code = None
+        return str(code or f"HTTP {error.response.status_code}")
+    return type(error).__name__
+
+
+def is_rate_limited(error: Exception) -> bool:
+    """Slack asked Baton to slow down (HTTP 429)."""
+    return isinstance(error, slack_errors.SlackApiError) and (
+        error.response.status_code == 429 or error_code(error) == "ratelimited"
+    )
+
+
+def is_transient(error: Exception) -> bool:
+    """The call may work if tried again later: a dropped connection, a 429, a 5xx, Slack unwell."""
+    if not isinstance(error, slack_errors.SlackApiError):
+        return True
+    status = error.response.status_code
+    return status == 429 or status >= 500 or error_code(error) in _PASSING_CODES
+
+
+def is_permanent(error: Exception) -> bool:
+    """Slack refused the call itself (`channel_not_found`, …): trying it again will not help."""
+    return not is_transient(error)
+
+
+def retry_after(error: slack_errors.SlackApiError, default: float = 1.0) -> float:
+    """The seconds a 429 asks Baton to wait (its Retry-After header)."""
+    headers = error.response.headers or {}
+    try:
+        return float(headers.get("Retry-After") or headers.get("retry-after") or default)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,68 @@
+"""`baton digest` as an operator runs it: dry runs without Slack, posting once, --force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.app.test_cli import ENV, run_baton
+from tests.support.fake_slack import FakeSlack
+
+
+def test_a_dry_run_writes_the_digest_without_slack(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/baton.db"}  # no Slack token at all
+    result = run_baton("digest", "--dry-run", "--out", "out", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in (tmp_path / "out").iterdir())
+    # Nothing recorded yet: every family says "not measured yet"; the activity chart is drawn.
+    assert written == ["digest.json", "digest.md", "escalations-blockers.png"]
+    assert "Not measured yet." in (tmp_path / "out" / "digest.md").read_text()
+
+
+def test_posting_needs_the_digest_channels_and_a_dry_run_needs_out(tmp_path: Path) -> None:
+    env = {**ENV, "DATABASE_URL": f"sqlite:///{tmp_path}/baton.db"}
+    result = run_baton("digest", "--now", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("baton: BATON_DIGEST_CHANNELS: required to post the digest")
+    assert result.stderr.count("\n") == 1
+    result = run_baton("digest", "--dry-run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "baton: --dry-run needs --out DIR: the folder to write the digest to\n"
+
+
+def test_now_posts_once_and_force_posts_again(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    env = {
+        **ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/baton.db",
+        "SLACK_API_URL": fake_slack.url,
+        "BATON_DIGEST_CHANNELS": "C0LEADS",
+    }
+    first = run_baton("digest", "--now", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("C0LEADS: digest of the week of ")
+    assert first.stdout.rstrip().endswith("posted (message, activity)")
+    again = run_baton("digest", "--now", env=env, cwd=tmp_path)
+    assert again.stdout.rstrip().endswith("done already")
+    forced = run_baton("digest", "--now", "--force", env=env, cwd=tmp_path)
+    assert forced.stdout.rstrip().endswith("posted (message, activity)")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) == 2
+
+
+def test_a_channel_that_refuses_is_reported(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail("chat.postMessage", error="not_in_channel")
+    env = {
+        **ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/baton.db",
+        "SLACK_API_URL": fake_slack.url,
+        "BATON_DIGEST_CHANNELS": "C0LEADS",
+    }
+    result = run_baton("digest", "--now", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "failed" in result.stdout
+    assert result.stderr.splitlines()[-1].startswith(
+        "baton: digest not posted in full to C0LEADS (not_in_channel)"
+    )
+    # Once Baton is invited, running it again posts at once.
+    again = run_baton("digest", "--now", env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.rstrip().endswith("posted (message, activity)")
