@@ -208,8 +208,8 @@ def measure(database: str, runs: int) -> dict[str, object]:
     from bot.config.settings import load_settings
     from bot.core.weeks import last_full_week
     from bot.digest.blocks import build_digest_message
-    from bot.digest.flows import build_charts, build_digest
-    from bot.kpi.history import compared_message
+    from bot.digest.build import build_charts, build_digest
+    from bot.kpi.compare import compared_message
     from bot.runtime.services import build_services
 
     settings = load_settings(env)
