@@ -18,10 +18,13 @@ from bot.alerts.jobs import run_alerts
 from bot.blockers.flows import post_task as blocker_post_task
 from bot.blockers.flows import update_task as blocker_update_task
 from bot.blockers.jobs import remind_overdue_blockers
+from bot.checkins.flows import done_task as checkin_done_task
+from bot.checkins.jobs import ask_leads
 from bot.config.settings import Settings
 from bot.core.ids import OutboxKind
 from bot.digest.chart_dm import chart_task
 from bot.digest.jobs import run_digests
+from bot.digest.review_flows import run_reviews
 from bot.escalations.flows import announce_task, refresh_task
 from bot.escalations.jobs import escalate_unacknowledged
 from bot.home.flows import publish_task
@@ -43,6 +46,7 @@ TASKS: Mapping[str, Task] = {
     OutboxKind.HOME_PUBLISH: publish_task,
     OutboxKind.KPI_REPLY: reply_task,
     OutboxKind.KPI_CHART: chart_task,
+    OutboxKind.CHECKIN_DONE: checkin_done_task,
     OutboxKind.NPS_START: nps_start_task,
     OutboxKind.NPS_SEND: nps_send_task,
 }
@@ -63,7 +67,9 @@ JOBS: Mapping[str, Job] = {
     "latency_statistics": refresh_statistics,
     "nps_rounds": nps_rounds,
     "nps_send": promise_sending,
+    "checkin_prompts": ask_leads,
     "digest": run_digests,
+    "review": run_reviews,
     "alerts": run_alerts,
     "outbox": drain_outbox,
 }

@@ -161,6 +161,9 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_kpi(args: argparse.Namespace) -> None:
+    if args.subject == "scorecard":
+        cmd_scorecard(args)
+        return
     settings = _settings(require_slack=False)
     from bot.core.errors import BatonError  # when run, for a fast --help
     from bot.kpi.answers import answer
@@ -178,6 +181,25 @@ def cmd_kpi(args: argparse.Namespace) -> None:
     from bot.kpi.blocks import build_kpi_text  # only the text needs it
 
     print(build_kpi_text(args.subject, figures, days=args.days, channel_id=args.channel))
+
+
+def cmd_scorecard(args: argparse.Namespace) -> None:
+    if args.channel is not None:
+        raise CommandError("--channel: the scorecard is the whole team's; leave it out")
+    settings = _settings(require_slack=False)
+    from bot.kpi.scorecard import as_json, scorecard  # when run, for a fast --help
+
+    services = _services(settings)
+    try:
+        card = scorecard(services)
+    finally:
+        services.db.dispose()
+    if args.json:
+        print(json.dumps(as_json(card), indent=2))
+        return
+    from bot.kpi.scorecard_blocks import scorecard_text  # only the text needs it
+
+    print(scorecard_text(card))
 
 
 def cmd_digest(args: argparse.Namespace) -> None:
@@ -217,6 +239,29 @@ def cmd_digest(args: argparse.Namespace) -> None:
             f"digest not posted in full to {', '.join(failed)}; check that Baton is in the "
             "channel (/invite @Baton) and run the command again: it posts only what is missing"
         )
+
+
+def cmd_checkin_import(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+    settings = _settings(require_slack=False)
+    from bot.checkins.flows import import_checkins  # when run, for a fast --help
+    from bot.core.errors import BatonError
+
+    services = _services(settings)
+    try:
+        imported = import_checkins(services, text)
+    except BatonError as exc:
+        raise CommandError(
+            f"{path}: {exc.user_message.rstrip('.')}; nothing was imported"
+        ) from None
+    finally:
+        services.db.dispose()
+    sprints = ", ".join(str(number) for number in sorted(imported.sprints))
+    print(f"imported {imported.numbers} numbers for sprints {sprints}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -261,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(func=cmd_db_upgrade)
 
     kpi = commands.add_parser("kpi", help="print a KPI answer, as /kpi gives it")
-    kpi.add_argument("subject", nargs="?", default="summary", choices=SUBJECTS)
+    kpi.add_argument("subject", nargs="?", default="summary", choices=(*SUBJECTS, "scorecard"))
     kpi.add_argument("--days", type=int, default=7, help="the N×24 hours before now (default 7)")
     kpi.add_argument("--channel", default=None, help="only what was raised in this channel id")
     kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
@@ -287,6 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="baton-demo", help="folder to write to (default ./baton-demo)"
     )
     demo.set_defaults(func=cmd_demo)
+
+    checkin = commands.add_parser("checkin", help="KPI check-ins")
+    checkin_commands = checkin.add_subparsers(
+        dest="checkin_command", required=True, metavar="ACTION"
+    )
+    checkin_import = checkin_commands.add_parser(
+        "import", help="store past sprints' numbers from a CSV file, all or nothing"
+    )
+    checkin_import.add_argument("file", help="CSV: a `sprint` column and check-in fields")
+    checkin_import.set_defaults(func=cmd_checkin_import)
 
     export = commands.add_parser("export", help="write one CSV per table a user owns")
     export.add_argument("--out", required=True, help="directory to write the CSV files to")

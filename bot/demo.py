@@ -4,7 +4,9 @@ No Slack and no settings: the history is seeded (the same every run) and goes in
 same storage code the app uses: message events through the latency pipeline, escalations and
 blockers through their storage functions, NPS rounds through the NPS storage. The team is a
 client in New York and a partner in Bogotá. Latency starts rough and improves, escalations spike
-in week 5, and one NPS round dips below 50.
+in week 5, and one NPS round dips below 50. Six sprints of check-ins tell the same story:
+knowledge transfer behind its pace, spend over forecast the last two sprints, velocity that fell
+with the failed release and is recovering.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import update
 
 from bot.alerts.blocks import build_alert_message, build_alerts_markdown
 from bot.alerts.evaluate import firing
+from bot.config.checkins import CheckinSettings, Section
 from bot.config.digest import DigestSettings
 from bot.config.escalations import EscalationSettings
 from bot.config.kpi import KpiSettings
@@ -29,16 +32,22 @@ from bot.config.latency import LatencySettings, Side
 from bot.config.settings import Settings
 from bot.core.business_time import BusinessCalendar
 from bot.digest.files import write_digest
+from bot.digest.flows import keep_snapshot
+from bot.digest.review_flows import write_review
+from bot.kpi.scorecard import as_json, scorecard
+from bot.kpi.scorecard_blocks import scorecard_markdown
 from bot.latency.ingest import ingest, new_message
 from bot.latency.rules import MessageFacts, read_message_event
 from bot.latency.timing import Timing
 from bot.runtime.services import Services
 from storage import blockers as blocker_store
+from storage import checkins as checkin_store
 from storage import escalations as escalation_store
 from storage import migrate
 from storage import nps as nps_store
 from storage.db import Database
 from storage.models import NpsInvitation
+from storage.statuses import PostKind
 
 TEAM = "T0DEMO"
 CLIENT_TZ = ZoneInfo("America/New_York")
@@ -103,6 +112,34 @@ BLOCKER_TEXTS = (
     "CI runners out of capacity",
     "Waiting on vendor to whitelist our IPs",
 )
+# The client takes the team over on this day.
+TRANSFER_DATE = date(2027, 5, 3)
+SPRINT_DAYS = 14
+# A check-in per sprint (sprint 1 first), as the leads entered them. Sprint 3 holds the failed
+# release of week 5: velocity drops, then recovers. Spend runs over forecast in sprints 5 and 6.
+CHECKINS: dict[str, tuple[float, ...]] = {
+    "points_planned": (32, 32, 30, 30, 31, 32),
+    "points_delivered": (30, 27, 21, 25, 29, 33),
+    "milestones_due": (1, 2, 1, 2, 1, 2),
+    "milestones_on_schedule": (1, 2, 0, 1, 1, 2),
+    "kt_items_total": (60, 64, 68, 70, 72, 72),
+    "kt_items_validated": (18, 22, 25, 28, 30, 32),
+    "spend": (41_000, 43_500, 44_000, 45_000, 48_500, 49_800),
+    "forecast": (42_000, 44_000, 45_000, 45_000, 46_000, 46_000),
+    "budget_consumed_pct": (8, 16, 24, 33, 42, 52),
+    "milestones_completed_pct": (8, 15, 21, 27, 33, 38),
+    "tickets_resolved": (40, 45, 52, 48, 44, 42),
+    "tickets_first_time_fixed": (33, 37, 38, 40, 38, 37),
+    "headcount": (16, 16, 16, 16, 16, 16),
+    "key_roles": (8, 8, 8, 8, 8, 8),
+    "leavers": (0, 0, 1, 0, 0, 0),
+    "key_role_leavers": (0, 0, 0, 0, 0, 0),
+    "deployments": (3, 4, 2, 5, 6, 7),
+    "failed_changes": (0, 1, 1, 1, 0, 1),
+    "lead_time_hours": (70, 64, 90, 60, 52, 48),
+    "restore_hours": (6, 4, 20, 5, 3, 4),
+}
+
 QUESTIONS = (
     "<@{to}> can you look at the failing build on main?",
     "<@{to}> is the payments migration safe to run today?",
@@ -131,7 +168,11 @@ def demo_settings(database_url: str) -> Settings:
             sides=(Side("client", "S0CLIENT", client), Side("partner", "S0PARTNER", partner))
         ),
         digest=DigestSettings(channels=(DIGEST_CHANNEL,)),
-        kpi=KpiSettings(operate_start=FIRST_MONDAY),
+        kpi=KpiSettings(operate_start=FIRST_MONDAY, sprint_days=SPRINT_DAYS),
+        checkins=CheckinSettings(
+            leads={"UCAMILA": frozenset(Section), "UCLARA": frozenset({Section.FINANCE})},
+            transfer_date=TRANSFER_DATE,
+        ),
     )
 
 
@@ -156,9 +197,17 @@ def run_demo(out: Path) -> DemoResult:
         migrate.upgrade(db.engine)
         services = Services(settings=settings, db=db)
         services.now = lambda: NOW
+        services.team_id = TEAM
         seed_history(services, random.Random(SEED))
+        _seed_readiness(services)
         files = write_digest(services, FIRST_MONDAY + timedelta(weeks=WEEKS - 1), out)
         findings = firing(services, NOW)
+        card = scorecard(services, NOW)
+        scorecard_json = out / "scorecard.json"
+        scorecard_json.write_text(json.dumps(as_json(card), indent=2) + "\n", encoding="utf-8")
+        scorecard_md = out / "scorecard.md"
+        scorecard_md.write_text(scorecard_markdown(card), encoding="utf-8")
+        review_files = write_review(services, out)
         alerts_json = out / "alerts.json"
         alerts_json.write_text(
             json.dumps(
@@ -174,17 +223,19 @@ def run_demo(out: Path) -> DemoResult:
         services.background.shutdown()
     finally:
         db.dispose()
-    return DemoResult(path, [*files, alerts_json, alerts_md], len(findings))
+    written = [*files, alerts_json, alerts_md, scorecard_json, scorecard_md, *review_files]
+    return DemoResult(path, written, len(findings))
 
 
 def seed_history(
     services: Services, rng: random.Random, *, questions_per_day: tuple[int, int] = (22, 30)
 ) -> None:
-    """Twelve weeks of conversations, escalations, blockers and NPS rounds."""
+    """Twelve weeks of conversations, escalations, blockers, NPS rounds and check-ins."""
     _seed_messages(services, rng, questions_per_day)
     _seed_escalations(services, rng)
     _seed_blockers(services, rng)
     _seed_nps(services, rng)
+    _seed_checkins(services)
 
 
 def _working_moment(rng: random.Random, day: date, calendar: BusinessCalendar) -> datetime:
@@ -379,3 +430,32 @@ def _seed_nps(services: Services, rng: random.Random) -> None:
                 )
             if ends <= NOW:
                 nps_store.close_round(session, round_id, now=ends, closed_by=None)
+
+
+def _seed_checkins(services: Services) -> None:
+    with services.db.unit_of_work() as session:
+        for index in range(len(CHECKINS["spend"])):
+            start = FIRST_MONDAY + timedelta(days=index * SPRINT_DAYS)
+            end = start + timedelta(days=SPRINT_DAYS)
+            entered = datetime.combine(end + timedelta(days=1), time(11), PARTNER_TZ)
+            checkin_store.save(
+                session,
+                team_id=TEAM,
+                sprint=index + 1,
+                sprint_start=start,
+                sprint_end=end,
+                values={name: values[index] for name, values in CHECKINS.items()},
+                by="UCAMILA",
+                now=entered.astimezone(UTC),
+            )
+
+
+def _seed_readiness(services: Services) -> None:
+    """The scorecard each Monday's digest showed before today's (and, on the first Monday of a
+    month, the review), for the readiness chart and what changed since the last review."""
+    for week in range(2, WEEKS):
+        day = FIRST_MONDAY + timedelta(weeks=week)
+        card = scorecard(services, datetime.combine(day, time(9), CLIENT_TZ).astimezone(UTC))
+        keep_snapshot(services, PostKind.DIGEST, card)
+        if day.day <= 7:
+            keep_snapshot(services, PostKind.REVIEW, card)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import blockers, errors, escalations, home, kpi, latency, nps
+from handlers import blockers, checkins, errors, escalations, home, kpi, latency, nps
 
 
 def register(app: App) -> None:
@@ -20,3 +20,4 @@ def register(app: App) -> None:
     blockers.register(app)
     kpi.register(app)
     nps.register(app)
+    checkins.register(app)

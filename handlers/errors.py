@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.core.blocks import notice
 from bot.core.errors import BatonError
 from bot.runtime.replies import send_ephemeral
 
@@ -71,12 +72,7 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         return _ephemeral(text)
     kind = body.get("type")
     if kind == "view_submission":
-        view = {
-            "type": "modal",
-            "title": {"type": "plain_text", "text": "Baton"},
-            "close": {"type": "plain_text", "text": "Close"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-        }
+        view = notice(text)
         payload = json.dumps({"response_action": "update", "view": view})
         return BoltResponse(status=200, body=payload, headers={"content-type": "application/json"})
     if kind == "block_actions":

@@ -5,31 +5,50 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
+from bot.checkins import flows as checkin_flows
 from bot.core.errors import NotAllowed
 from bot.digest.chart_dm import promise_chart
 from bot.kpi.blocks import USAGE
-from bot.kpi.command import parse_chart_text, parse_kpi_text
+from bot.kpi.command import parse_chart_text, parse_checkin_text, parse_kpi_text
 from bot.kpi.compare import compared_message
 from bot.kpi.deferred import promise_reply
 from bot.kpi.nps_rounds import one_round
+from bot.kpi.scorecard import may_see_everything, scorecard
+from bot.kpi.scorecard_blocks import build_scorecard_message
 from bot.nps import flows as nps_flows
 from bot.nps.blocks import closed_text
 from bot.nps.rules import parse_admin as parse_nps_admin
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
+from handlers.checkins import FORM_FAILED
+from handlers.common import open_view
 
 # Periods longer than this are answered after the ack, through response_url.
 INLINE_DAYS = 31
 
 
-def on_kpi(ack: Ack, command: dict[str, Any], services: Services) -> None:
-    """`/kpi`: the figures of a period, a chart by DM, help, or `/kpi nps start|close`."""
+def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    """`/kpi`: the figures of a period, a chart by DM, the scorecard, a check-in form, help, or
+    `/kpi nps start|close`."""
     text = (command.get("text") or "").strip()
     user_id = str(command.get("user_id"))
     reply = reply_target(user_id, response_url=command.get("response_url"))
     if text.lower() == "help":
         ack(response_type="ephemeral", text=USAGE)
+        return
+    if text.lower() == "scorecard":
+        everything = may_see_everything(services, user_id)
+        card = scorecard(services).shown_to(everything)
+        ack(response_type="ephemeral", **build_scorecard_message(card))
+        return
+    checkin = parse_checkin_text(text)
+    if checkin is not None:
+        # The form is checked before the ack, so a refusal is the command's own answer.
+        form = checkin_flows.open_form(services, user_id, checkin.sprint)
+        ack()
+        open_view(client, command, form, FORM_FAILED)
         return
     nps_action = parse_nps_admin(text)
     if nps_action is not None:

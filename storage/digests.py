@@ -1,6 +1,7 @@
-"""Weekly digests: a row per (channel, week) claimed before posting, a part row per posted piece.
+"""Periodic posts (the weekly digest, the monthly review): a row per (kind, channel, period)
+claimed before posting, a part row per posted piece.
 
-A run holds a digest through its lease; a run that dies keeps it until the lease ends, then the
+A run holds a post through its lease; a run that dies keeps it until the lease ends, then the
 next run completes what is missing. Every change is a conditional statement, so two clocks
 never hold one digest at once.
 """
@@ -9,44 +10,53 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
 from storage.models import Digest, DigestPart
 from storage.results import rows_changed
+from storage.statuses import PostKind
+
+
+def _post(kind: PostKind, channel_id: str, period_start: date) -> list[ColumnElement[bool]]:
+    return [
+        Digest.kind == kind,
+        Digest.channel_id == channel_id,
+        Digest.period_start == period_start,
+    ]
 
 
 def claim(
     session: Session,
     *,
     channel_id: str,
-    week_start: date,
+    period_start: date,
     now: datetime,
     lease_until: datetime,
+    kind: PostKind = PostKind.DIGEST,
     force: bool = False,
 ) -> int | None:
-    """Take the digest of (channel, week) until `lease_until`; its id, or None.
+    """Take the post of (kind, channel, period) until `lease_until`; its id, or None.
 
     None when it is complete (unless `force`, which starts it over) or another run holds it.
     """
     values = {
+        "kind": kind,
         "channel_id": channel_id,
-        "week_start": week_start,
+        "period_start": period_start,
         "created_at": now,
         "lease_until": lease_until,
     }
     if insert_once(session, Digest.__table__, values):  # type: ignore[arg-type]
-        return _id(session, channel_id, week_start)
+        return _id(session, kind, channel_id, period_start)
     free = (Digest.lease_until.is_(None)) | (Digest.lease_until < now)
-    query = update(Digest).where(
-        Digest.channel_id == channel_id, Digest.week_start == week_start, free
-    )
+    query = update(Digest).where(*_post(kind, channel_id, period_start), free)
     if not force:
         query = query.where(Digest.completed_at.is_(None))
     if not rows_changed(session.execute(query.values(lease_until=lease_until))):
         return None
-    digest_id = _id(session, channel_id, week_start)
+    digest_id = _id(session, kind, channel_id, period_start)
     if force:
         session.execute(delete(DigestPart).where(DigestPart.digest_id == digest_id))
         session.execute(
@@ -57,10 +67,8 @@ def claim(
     return digest_id
 
 
-def _id(session: Session, channel_id: str, week_start: date) -> int:
-    found = session.scalar(
-        select(Digest.id).where(Digest.channel_id == channel_id, Digest.week_start == week_start)
-    )
+def _id(session: Session, kind: PostKind, channel_id: str, period_start: date) -> int:
+    found = session.scalar(select(Digest.id).where(*_post(kind, channel_id, period_start)))
     assert found is not None
     return int(found)
 
@@ -99,17 +107,15 @@ def release(session: Session, digest_id: int) -> None:
     session.execute(update(Digest).where(Digest.id == digest_id).values(lease_until=None))
 
 
-def is_complete(session: Session, *, channel_id: str, week_start: date) -> bool:
-    """Whether the digest of (channel, week) was posted in full."""
-    done = session.scalar(
-        select(Digest.completed_at).where(
-            Digest.channel_id == channel_id, Digest.week_start == week_start
-        )
-    )
-    return done is not None
+def is_complete(
+    session: Session, *, channel_id: str, period_start: date, kind: PostKind = PostKind.DIGEST
+) -> bool:
+    """Whether the post of (kind, channel, period) was posted in full."""
+    query = select(Digest.completed_at).where(*_post(kind, channel_id, period_start))
+    return session.scalar(query) is not None
 
 
-def get(session: Session, *, channel_id: str, week_start: date) -> Digest | None:
-    return session.scalars(
-        select(Digest).where(Digest.channel_id == channel_id, Digest.week_start == week_start)
-    ).first()
+def get(
+    session: Session, *, channel_id: str, period_start: date, kind: PostKind = PostKind.DIGEST
+) -> Digest | None:
+    return session.scalars(select(Digest).where(*_post(kind, channel_id, period_start))).first()

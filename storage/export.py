@@ -10,11 +10,12 @@ from sqlalchemy import Select, Table, func, select
 from storage.db import Database
 from storage.models import Base, NpsAnswer, NpsRound
 
-# The records of what happened: escalations, blockers, conversations' times (never their text)
-# and survey rounds with their anonymous answers. Left out as Baton's bookkeeping: deliveries
-# seen, claimed jobs, the outbox, posted digests, alert states, baselines (computed from the
-# rest), side members (a copy of Slack's user groups) and survey invitations (who was asked:
-# beside the answers of a small round, they would point at who said what).
+# The records of what happened: escalations, blockers, conversations' times (never their text),
+# survey rounds with their anonymous answers, and the sprints' check-ins. Left out as Baton's
+# bookkeeping: deliveries seen, claimed jobs, the outbox, posted digests and reviews, alert
+# states, baselines and scorecard snapshots (computed from the rest), the DMs asking for
+# check-ins, side members (a copy of Slack's user groups) and survey invitations (who was
+# asked: beside the answers of a small round, they would point at who said what).
 EXPORTED = (
     "escalations",
     "blockers",
@@ -23,6 +24,7 @@ EXPORTED = (
     "message_mentions",
     "nps_rounds",
     "nps_answers",
+    "checkins",
 )
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -25,6 +24,7 @@ from storage.statuses import (
     BlockerStatus,
     EscalationStatus,
     InvitationStatus,
+    PostKind,
     WaitTarget,
     one_of,
 )
@@ -51,6 +51,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> Index:
+    """An index of the rows `where` holds for (SQL). The migration that creates it writes the
+    condition; here it is kept in `info`, where a test checks it against the database: naming it
+    as each database's option would load SQLAlchemy's PostgreSQL and SQLite dialects into every
+    process, 2 MB a process for the one not in use."""
+    return Index(name, *columns, unique=unique, info={"where": where})
 
 
 class Base(DeclarativeBase):
@@ -93,12 +101,8 @@ class OutboxTask(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "done_at", "available_at"),
         # One waiting task per key: paced work (survey DMs) is never queued twice.
-        Index(
-            "ix_outbox_waiting_key",
-            "key",
-            unique=True,
-            sqlite_where=text("done_at IS NULL AND key IS NOT NULL"),
-            postgresql_where=text("done_at IS NULL AND key IS NOT NULL"),
+        partial_index(
+            "ix_outbox_waiting_key", "key", unique=True, where="done_at IS NULL AND key IS NOT NULL"
         ),
     )
 
@@ -232,17 +236,16 @@ class Message(Base):
 
 
 # Replies only: a top-level message (most of them) is never looked up by its thread.
-Index(
+partial_index(
     "ix_messages_channel_thread_posted",
     Message.channel_id,
     Message.thread_ts,
     Message.posted_at,
-    sqlite_where=Message.thread_ts.is_not(None),
-    postgresql_where=Message.thread_ts.is_not(None),
+    where="thread_ts IS NOT NULL",
 )
 # Period figures read waiting messages only, and only these columns: the index holds them all,
 # in GROUP BY order, so a 90-day answer reads one index and never sorts or visits the table.
-Index(
+partial_index(
     "ix_messages_waiting_figures",
     Message.channel_id,
     Message.author_side,
@@ -254,8 +257,7 @@ Index(
     Message.business_seconds,
     Message.sla_due_at,
     Message.unanswered_due_at,
-    sqlite_where=Message.wait_kind.is_not(None),
-    postgresql_where=Message.wait_kind.is_not(None),
+    where="wait_kind IS NOT NULL",
 )
 
 
@@ -357,18 +359,24 @@ class NpsAnswer(Base):
 
 
 class Digest(Base):
-    """One weekly digest in one channel: claimed before it is posted, so it is posted once.
+    """One periodic post in one channel (the weekly digest, the monthly review): claimed before
+    it is posted, so it is posted once.
 
     A run holds it while `lease_until` is in the future; each part (the message, each chart)
     is a DigestPart marked right after Slack took it, so a rerun posts only what is missing.
     """
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("channel_id", "week_start", name="uq_digests_channel_week"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "channel_id", "period_start", name="uq_digests_kind_channel"),
+        CheckConstraint(one_of("kind", PostKind), name="ck_digests_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=PostKind.DIGEST)
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    week_start: Mapped[date] = mapped_column(Date)
+    # The first day of the period: the week's Monday (digest), the month's first day (review).
+    period_start: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
@@ -393,7 +401,8 @@ class AlertState(Base):
 
     __tablename__ = "alert_states"
 
-    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # A rule's name: "nps_below", or "scorecard_" and a KPI's name.
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
     # "team" for a KPI rule; "blocker:12" or "escalation:7" for a rule about one item.
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     breaching_since: Mapped[datetime | None]
@@ -404,11 +413,10 @@ class AlertState(Base):
 
 # The digest reads waiting messages a week at a time across channels; this finds a week's rows
 # without statistics (SQLite) or a skip scan (PostgreSQL), whatever the history's length.
-Index(
+partial_index(
     "ix_messages_waiting_week",
     Message.posted_at,
-    sqlite_where=Message.wait_kind.is_not(None),
-    postgresql_where=Message.wait_kind.is_not(None),
+    where="wait_kind IS NOT NULL",
 )
 
 
@@ -424,6 +432,82 @@ class KpiBaseline(Base):
     weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
     figures: Mapped[str] = mapped_column(Text)  # JSON: {kpi key: median or null}
     computed_at: Mapped[datetime]
+
+
+class Checkin(Base):
+    """One sprint's numbers, as the leads entered them (or a spreadsheet was imported); None is
+    a number nobody gave. The sprint's dates are kept, so a later change of sprint length
+    renumbers nothing stored."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("team_id", "sprint", name="uq_checkins_team_sprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    sprint: Mapped[int] = mapped_column(Integer)
+    sprint_start: Mapped[date] = mapped_column(Date)
+    sprint_end: Mapped[date] = mapped_column(Date)
+    points_planned: Mapped[float | None]
+    points_delivered: Mapped[float | None]
+    milestones_due: Mapped[float | None]
+    milestones_on_schedule: Mapped[float | None]
+    kt_items_total: Mapped[float | None]
+    kt_items_validated: Mapped[float | None]
+    spend: Mapped[float | None]
+    forecast: Mapped[float | None]
+    budget_consumed_pct: Mapped[float | None]
+    milestones_completed_pct: Mapped[float | None]
+    tickets_resolved: Mapped[float | None]
+    tickets_first_time_fixed: Mapped[float | None]
+    headcount: Mapped[float | None]
+    key_roles: Mapped[float | None]
+    leavers: Mapped[float | None]
+    key_role_leavers: Mapped[float | None]
+    deployments: Mapped[float | None]
+    failed_changes: Mapped[float | None]
+    lead_time_hours: Mapped[float | None]
+    restore_hours: Mapped[float | None]
+    updated_at: Mapped[datetime]
+    # Who last changed it: a lead's user id, or None for an import.
+    updated_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
+
+
+class CheckinPrompt(Base):
+    """The DM asking a lead for a sprint's check-in: where it is, reminded when, done when."""
+
+    __tablename__ = "checkin_prompts"
+    __table_args__ = (
+        UniqueConstraint("team_id", "sprint", "lead_id", name="uq_checkin_prompts_lead"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    sprint: Mapped[int] = mapped_column(Integer)
+    lead_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
+class ScorecardSnapshot(Base):
+    """The scorecard as it stood on a day: each weekly digest and each monthly review keeps one,
+    for the readiness chart and for what changed since the last review."""
+
+    __tablename__ = "scorecard_snapshots"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "taken_on", name="uq_scorecard_snapshots_day"),
+        CheckConstraint(one_of("kind", PostKind), name="ck_scorecard_snapshots_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    kind: Mapped[str] = mapped_column(String(16))
+    taken_on: Mapped[date] = mapped_column(Date)
+    readiness: Mapped[float | None]
+    scorecard: Mapped[str] = mapped_column(Text)  # JSON, as `baton kpi scorecard --json` prints
+    taken_at: Mapped[datetime]
 
 
 # The mappers are set up once, when the models are imported, rather than at each process's first

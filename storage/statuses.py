@@ -39,6 +39,13 @@ class InvitationStatus(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+class PostKind(StrEnum):
+    """digests.kind and scorecard_snapshots.kind: what a periodic post is."""
+
+    DIGEST = "digest"  # the weekly digest
+    REVIEW = "review"  # the monthly review of the scorecard
+
+
 def one_of(column: str, values: type[StrEnum]) -> str:
     """The CHECK constraint's condition: `column` holds one of the enum's values."""
     listed = ", ".join(f"'{member.value}'" for member in values)

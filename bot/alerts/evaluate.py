@@ -11,6 +11,7 @@ from bot.alerts.rules import (
     blocker_rule,
     latency_rule,
     nps_rule,
+    scorecard_rule,
     sprint_rule,
     unacknowledged_rule,
     within_sla_rule,
@@ -21,14 +22,17 @@ from bot.config.alerts import (
     LATENCY_ABOVE_SLA,
     NPS_BELOW,
     RULES,
+    SCORECARD_RULE,
     UNACKNOWLEDGED_ESCALATION,
     WITHIN_SLA_BELOW,
 )
+from bot.config.scorecard import KPI_NAMES
 from bot.core.business_time import BusinessCalendar
 from bot.core.lazy import lazy_module
 from bot.core.weeks import local_midnight
 from bot.kpi.deadlines import deadlines
 from bot.kpi.history import baselines, latency_period, latest_closed_score, measurement_start
+from bot.kpi.scorecard import SENSITIVE, Scorecard, scorecard
 from bot.kpi.subjects import FAMILY_NAMES
 from bot.kpi.weekly import first_monday
 from bot.runtime.services import Services
@@ -51,6 +55,7 @@ class Context:
         self._latency: dict[str, Any] | None = None
         self._start: date | None = None
         self._start_known = False
+        self._scorecard: Scorecard | None = None
 
     @property
     def start(self) -> date | None:
@@ -68,6 +73,11 @@ class Context:
                 start=self.start,
             )
         return self._baselines.get(family, {}).get(key)
+
+    def scorecard(self) -> Scorecard:
+        if self._scorecard is None:
+            self._scorecard = scorecard(self.services, self.now)
+        return self._scorecard
 
     def latency(self) -> dict[str, Any]:
         if self._latency is None:
@@ -183,6 +193,16 @@ EVALUATORS: dict[str, Callable[[Context], list[Finding]]] = {
     ESCALATIONS_PER_SPRINT: _sprint,
     UNACKNOWLEDGED_ESCALATION: _unacknowledged,
 }
+
+
+def _scorecard_rule(kpi: str) -> Callable[[Context], list[Finding]]:
+    def evaluate(ctx: Context) -> list[Finding]:
+        return scorecard_rule(ctx.scorecard().kpis[kpi], masked=kpi in SENSITIVE)
+
+    return evaluate
+
+
+EVALUATORS.update({SCORECARD_RULE + kpi: _scorecard_rule(kpi) for kpi in KPI_NAMES})
 # Rules about single items: a subject that no longer shows up has recovered.
 ITEM_RULES = frozenset({BLOCKER_OVERDUE, UNACKNOWLEDGED_ESCALATION})
 

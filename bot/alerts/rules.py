@@ -16,14 +16,18 @@ from bot.config.alerts import (
     ESCALATIONS_PER_SPRINT,
     LATENCY_ABOVE_SLA,
     NPS_BELOW,
+    SCORECARD_RULE,
     UNACKNOWLEDGED_ESCALATION,
     WITHIN_SLA_BELOW,
 )
+from bot.config.scorecard import PEOPLE_KPIS
 from bot.core.blocks import slack_date
 from bot.core.business_time import BusinessCalendar
 from bot.core.durations import Duration
 from bot.core.formatting import Unit
 from bot.core.severity import Severity
+from bot.kpi.scorecard import RED, UNITS, Kpi
+from bot.kpi.scorecard_blocks import TITLES, threshold_text
 
 TEAM = "team"
 
@@ -247,3 +251,33 @@ def next_step(
     if breaching and repeat_due is not None and now >= repeat_due:
         return REPEAT
     return None
+
+
+def scorecard_rule(kpi: Kpi, *, masked: bool) -> list[Finding]:
+    """A scorecard KPI that is red. `masked`: a finance or people KPI, which a channel is told
+    only by its kind (the leads and admins see it with `/kpi scorecard`)."""
+    if not kpi.known:
+        return []
+    kind = "people" if kpi.name in PEOPLE_KPIS else "finance"
+    title = (
+        f"A {kind} KPI of the transfer-readiness scorecard is red"
+        if masked
+        else f"Scorecard: {TITLES[kpi.name]} is red"
+    )
+    unit = {"rate": Unit.RATE, "rate_per_year": Unit.RATE, "score": Unit.SCORE}.get(
+        UNITS[kpi.name], Unit.COUNT
+    )
+    return [
+        Finding(
+            rule=SCORECARD_RULE + kpi.name,
+            subject=TEAM,
+            breaching=kpi.status == RED,
+            title=title,
+            value=None if masked else kpi.value,
+            threshold=kpi.band.amber if kpi.band.amber is not None else kpi.band.green or 0.0,
+            unit=unit,
+            threshold_text="shown to the leads and admins" if masked else threshold_text(kpi),
+            look_at="`/kpi scorecard`: the KPI's line says what its value rests on"
+            + (" (shown to the leads and admins)." if masked else "."),
+        )
+    ]

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from bot.config.parsing import CHANNEL_ID, CHANNELS_HELP, Env, get, ids, parse
+from bot.config.scorecard import DEFAULT_BANDS, KPI_NAMES, Band
 from bot.core.durations import Duration, parse_duration
 from bot.core.errors import ConfigError
 from bot.core.lazy import lazy_module
@@ -45,6 +47,9 @@ WITHIN_SLA_BELOW = "within_sla_below"
 BLOCKER_OVERDUE = "blocker_overdue"
 ESCALATIONS_PER_SPRINT = "escalations_per_sprint"
 UNACKNOWLEDGED_ESCALATION = "unacknowledged_escalation"
+# One rule per scorecard KPI: it breaches while the KPI is red.
+SCORECARD_RULE = "scorecard_"
+SCORECARD_RULES = tuple(SCORECARD_RULE + kpi for kpi in KPI_NAMES)
 RULES = (
     NPS_BELOW,
     LATENCY_ABOVE_SLA,
@@ -52,6 +57,7 @@ RULES = (
     BLOCKER_OVERDUE,
     ESCALATIONS_PER_SPRINT,
     UNACKNOWLEDGED_ESCALATION,
+    *SCORECARD_RULES,
 )
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -70,6 +76,8 @@ class AlertRules:
     disabled: frozenset[str] = frozenset()
     channels: tuple[str, ...] = ()
     repeat: Duration | None = parse_duration("1d")
+    # The scorecard's bands, in the same file as the rules that breach on them.
+    bands: Mapping[str, Band] = field(default_factory=lambda: DEFAULT_BANDS)
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -119,13 +127,35 @@ _RULE_KEYS = {
     BLOCKER_OVERDUE: {"enabled"},
     ESCALATIONS_PER_SPRINT: {"enabled", "factor"},
     UNACKNOWLEDGED_ESCALATION: {"enabled", "severities"},
+    **{
+        SCORECARD_RULE + kpi: {"enabled", "green", "amber"}
+        | ({"sprints"} if band.sprints else set())
+        | ({"days"} if band.days else set())
+        for kpi, band in DEFAULT_BANDS.items()
+    },
 }
+
+
+def _band(band: Band, table: Mapping[str, Any]) -> Band:
+    """`band` with the lines and the window a scorecard KPI's table changes."""
+    changes: dict[str, Any] = {}
+    for line in ("green", "amber"):
+        if line in table:
+            changes[line] = _number(table[line], -1e9, 1e9)
+    for window, most in (("sprints", 52), ("days", 365)):
+        if window in table:
+            count = table[window]
+            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
+                raise ValueError(f"{window}: expected a whole number from 1 to {most}")
+            changes[window] = count
+    return replace(band, **changes)
 
 
 def rules_from_mapping(data: Mapping[str, Any]) -> AlertRules:
     """Alert rules from a parsed TOML document; ValueError naming the key that is wrong."""
     values: dict[str, Any] = {}
     disabled: set[str] = set()
+    bands = dict(DEFAULT_BANDS)
     for key, value in data.items():
         if key in ("channel", "channels"):
             values["channels"] = _channels(value)
@@ -145,14 +175,18 @@ def rules_from_mapping(data: Mapping[str, Any]) -> AlertRules:
             if not enabled:
                 disabled.add(key)
             try:
-                _rule_values(key, value, values)
+                if key in SCORECARD_RULES:
+                    kpi = key.removeprefix(SCORECARD_RULE)
+                    bands[kpi] = _band(bands[kpi], value)
+                else:
+                    _rule_values(key, value, values)
             except KeyError as exc:
                 raise ValueError(f"[{key}] unknown severity {exc}") from None
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"[{key}] {exc}") from None
         else:
             raise ValueError(f"unknown key {key!r}; rules are {', '.join(RULES)}")
-    return AlertRules(disabled=frozenset(disabled), **values)
+    return AlertRules(disabled=frozenset(disabled), bands=MappingProxyType(bands), **values)
 
 
 def _rule_values(key: str, table: Mapping[str, Any], values: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.config.alerts import AlertSettings
 from bot.config.blockers import BlockerSettings
 from bot.config.calendar import DEFAULT_CALENDAR, calendar_from_env
+from bot.config.checkins import CheckinSettings
 from bot.config.digest import DigestSettings
 from bot.config.escalations import EscalationSettings
 from bot.config.kpi import KpiSettings
@@ -64,6 +65,7 @@ class Settings:
     digest: DigestSettings = DigestSettings()
     kpi: KpiSettings = KpiSettings()
     alerts: AlertSettings = AlertSettings()
+    checkins: CheckinSettings = CheckinSettings()
 
 
 def listen_port(env: Env) -> int:
@@ -130,6 +132,7 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
         digest=digest,
         kpi=KpiSettings.from_env(env),
         alerts=AlertSettings.from_env(env, digest.channels),
+        checkins=CheckinSettings.from_env(env),
     )
 
 

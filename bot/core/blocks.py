@@ -113,6 +113,16 @@ def modal(
     }
 
 
+def notice(text: str, title: str = "Baton") -> dict[str, Any]:
+    """A modal that only tells the user something, with nothing to submit."""
+    return {
+        "type": "modal",
+        "title": plain(title, MODAL_TITLE_LIMIT),
+        "close": plain("Close"),
+        "blocks": [section(text)],
+    }
+
+
 def input_value(state: dict[str, Any], block_id: str) -> Any:
     """The single element's state of an input block in a view submission, or None."""
     element = (state.get("values") or {}).get(block_id, {}).get(INPUT) or {}

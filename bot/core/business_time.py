@@ -49,6 +49,10 @@ class BusinessCalendar:
             return False
         return not (self._holidays is not None and day in self._holidays)
 
+    def is_working_time(self, moment: datetime) -> bool:
+        """Whether `moment` falls inside working hours of a working day."""
+        return self.business_seconds(moment, moment + timedelta(seconds=1)) > 0
+
     def _windows(self, first_day: date) -> Iterator[tuple[datetime, datetime]]:
         """Working intervals, as aware datetimes, from `first_day` on."""
         for offset in range(_MAX_DAYS):

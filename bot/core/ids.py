@@ -57,6 +57,15 @@ class NpsBlock(StrEnum):
     COMMENT = "nps_comment"
 
 
+class CheckinAction(StrEnum):
+    OPEN = "checkin_open"
+
+
+class CheckinView(StrEnum):
+    # Its input blocks' ids are the check-in's field names.
+    SUBMIT = "checkin_submit"
+
+
 # The value every input block in a Baton modal uses for its single element.
 INPUT = "value"
 
@@ -71,5 +80,6 @@ class OutboxKind(StrEnum):
     HOME_PUBLISH = "home.publish"
     KPI_REPLY = "kpi.reply"
     KPI_CHART = "kpi.chart"
+    CHECKIN_DONE = "checkin.done"
     NPS_START = "nps.start"
     NPS_SEND = "nps.send"

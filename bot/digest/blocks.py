@@ -12,6 +12,8 @@ from bot.core.blocks import Block, context, escape, mrkdwn, plain, section, slac
 from bot.core.durations import seconds_text
 from bot.core.formatting import Unit, value_text
 from bot.kpi.blocks import change_text
+from bot.kpi.scorecard import RED
+from bot.kpi.scorecard_blocks import TITLES, readiness_text
 from bot.kpi.subjects import FAMILY_NAMES, FAMILY_TITLES
 
 if TYPE_CHECKING:
@@ -108,6 +110,21 @@ def _blocker_line(card: BlockerCard) -> str:
     )
 
 
+def readiness_line(digest: Digest) -> str | None:
+    """One line of the scorecard, as everyone may see it: readiness, and which KPIs are red."""
+    if digest.scorecard is None:
+        return None
+    card = digest.scorecard.shown_to(False)
+    reds = [TITLES[name] for name, kpi in card.kpis.items() if kpi.status == RED]
+    hidden = sum(1 for kpi in card.hidden.values() if kpi.status == RED)
+    line = f":bar_chart: *{readiness_text(card)}*"
+    if reds:
+        line += " · red: " + ", ".join(reds)
+    if hidden:
+        line += f" · {hidden} of the leads' KPIs red"
+    return line + " · `/kpi scorecard`"
+
+
 def _alert_lines(alerts: Sequence[Finding]) -> str:
     if not alerts:
         return ":white_check_mark: *No alerts firing.*"
@@ -138,6 +155,9 @@ def build_digest_message(digest: Digest) -> dict[str, Any]:
     for family in FAMILY_NAMES:
         blocks.extend(_family_section(digest, family))
     blocks.append({"type": "divider"})
+    readiness = readiness_line(digest)
+    if readiness is not None:
+        blocks.append(section(readiness))
     blocks.append(section(_alert_lines(digest.alerts)))
     blocks.append(
         section(
@@ -189,6 +209,9 @@ def build_digest_markdown(digest: Digest, charts: Sequence[Chart]) -> str:
             note = headline_note(line, _previous_label(family)) or "–"
             lines.append(f"| {line.label} | {value_text(line.value, line.unit)} | {note} |")
         lines.append("")
+    readiness = readiness_line(digest)
+    if readiness is not None:
+        lines.extend(["## Transfer readiness", "", to_markdown(readiness), ""])
     lines.extend(["## Alerts", "", to_markdown(_alert_lines(digest.alerts)), ""])
     for title, shown, total in (
         (

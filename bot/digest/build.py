@@ -21,6 +21,7 @@ from bot.digest.charts import Chart, activity_chart, latency_chart, nps_chart
 from bot.escalations.flows import snapshot
 from bot.escalations.rules import Snapshot
 from bot.kpi import history
+from bot.kpi.scorecard import Scorecard, scorecard
 from bot.kpi.subjects import FAMILY_NAMES
 from bot.kpi.weekly import Weeks, row, trend
 from bot.runtime.services import Services
@@ -75,6 +76,8 @@ class Digest:
     nps_threshold: float
     escalation_factor: float
     weeks: Weeks = field(repr=False)
+    # The whole scorecard as of the digest; the channel is shown its public part.
+    scorecard: Scorecard | None = field(default=None, repr=False)
 
     @property
     def week_end(self) -> date:
@@ -182,6 +185,7 @@ def build_digest(services: Services, week: date, *, now: datetime | None = None)
         nps_threshold=settings.alerts.rules.nps_below,
         escalation_factor=settings.alerts.rules.escalations_factor,
         weeks=weeks,
+        scorecard=scorecard(services, now),
     )
 
 

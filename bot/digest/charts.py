@@ -111,6 +111,20 @@ def _week_axis(axis: Axes, mondays: Sequence[date] | np.ndarray, label: bool = T
     axis.grid(True, axis="both", alpha=0.3)
 
 
+def _month_axis(axis: Axes, days: np.ndarray) -> None:
+    """Dates on the x axis a month apart, for spans of months."""
+    first, last = pd.Timestamp(days.min()).date(), pd.Timestamp(days.max()).date()
+    axis.set_xlim(
+        _day(first - timedelta(days=10)),  # type: ignore[arg-type]
+        _day(last + timedelta(days=10)),  # type: ignore[arg-type]
+    )
+    months = (last.year - first.year) * 12 + last.month - first.month
+    locator = mdates.MonthLocator(interval=max(1, -(-months // 12)))  # type: ignore[no-untyped-call]
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
+    axis.grid(True, axis="both", alpha=0.3)
+
+
 def _years(days: Sequence[date] | np.ndarray) -> str:
     if not len(days):
         return ""
@@ -415,6 +429,64 @@ def nps_chart(
         title="Internal NPS per round",
         alt_text=f"Internal NPS of each survey round against the line at {threshold:g}, "
         "with each round's response rate.",
+        png=_png(figure),
+        figure=figure,
+    )
+
+
+def readiness_chart(
+    history: Sequence[tuple[date, float | None]],
+    *,
+    transfer_date: date | None,
+    subtitle: str = "",
+) -> Chart:
+    """Readiness (green KPIs ÷ known KPIs) at each digest and review, and the Transfer date."""
+    figure, (axis,) = _figure(6.0)
+    days = np.array([_day(day) for day, _ in history], dtype="datetime64[D]")
+    values = np.array(
+        [np.nan if value is None else value * 100 for _, value in history], dtype=float
+    )
+    axis.plot(days, values, marker="o", linewidth=2, color=COLORS["rate"], label="Readiness")
+    before = np.nan
+    for index, (day, value) in enumerate(zip(days, values, strict=True)):
+        # Each change is labelled, and the latest value: a label per point would crowd a year.
+        if not np.isnan(value) and (value != before or index == len(values) - 1):
+            axis.annotate(
+                f"{value:.0f}%", (day, value), textcoords="offset points", xytext=(0, 9),
+                ha="center", fontsize=9,
+            )  # fmt: skip
+        before = value
+    if transfer_date is not None:
+        axis.axvline(
+            _day(transfer_date),  # type: ignore[arg-type]  # matplotlib takes dates too
+            color=COLORS["line"],
+            linestyle="--",
+            linewidth=2,
+            label=f"Transfer: {transfer_date.day} {transfer_date:%b %Y}",
+        )
+    axis.set_ylim(0, 110)
+    axis.yaxis.set_major_formatter(ticker.PercentFormatter())
+    axis.set_ylabel("KPIs green, of those known")
+    axis.set_title("Transfer readiness at each weekly digest and monthly review", loc="left")
+    shown = [*days, *([_day(transfer_date)] if transfer_date is not None else [])]
+    if shown:
+        _month_axis(axis, np.array(shown, dtype="datetime64[D]"))
+        axis.set_xlabel(f"Day of each digest and review, {_years(np.array(shown))}")
+    if not len(days) or np.isnan(values).all():
+        _no_data(axis, "No readiness measured yet")
+    _legend(axis)
+    figure.suptitle(
+        "Transfer readiness" + (f" · {subtitle}" if subtitle else ""),
+        fontsize=15,
+        weight="bold",
+    )
+    return Chart(
+        name="readiness",
+        filename="readiness.png",
+        title="Transfer readiness over time",
+        alt_text="Readiness, the share of known scorecard KPIs that are green, at each weekly "
+        "digest and monthly review"
+        + (", with the Transfer date." if transfer_date is not None else "."),
         png=_png(figure),
         figure=figure,
     )

@@ -1,6 +1,7 @@
-"""Posting the weekly digest once per channel and week, completing what a failed run left.
+"""Posting the weekly digest (and the monthly review) once per channel and period, completing
+what a failed run left.
 
-The digest row is claimed with a lease before anything is sent, and each part (the message,
+The post's row is claimed with a lease before anything is sent, and each part (the message,
 then each chart in its thread) is marked right after Slack takes it, so a run that fails
 half-way is completed by the next one without repeating what was posted.
 """
@@ -8,16 +9,21 @@ half-way is completed by the next one without repeating what was posted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.core.weeks import due_week, last_full_week
 from bot.digest.blocks import build_digest_message
 from bot.digest.build import build_charts, build_digest
 from bot.digest.charts import Chart
+from bot.kpi.scorecard import Scorecard, as_json
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
+from storage import checkins as checkin_store
 from storage import digests as store
+from storage.statuses import PostKind
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +36,85 @@ class Outcome:
     """What one posting run did for one channel."""
 
     channel: str
-    week: date
+    period: date
     status: str  # "posted", "done already", "busy" (another run holds it), "failed"
     parts: tuple[str, ...] = ()
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """A periodic post: its message, and the charts that go in the message's thread."""
+
+    message: dict[str, Any]
+    charts: list[Chart]
+
+
+def post_once(
+    services: Services,
+    kind: PostKind,
+    channel: str,
+    period: date,
+    build: Callable[[], Post],
+    *,
+    force: bool = False,
+    hold_on_refusal: bool = True,
+) -> Outcome:
+    """Post the `kind` post of `period` to `channel` once; a rerun completes only what is missing.
+
+    When Slack refuses (not_in_channel…), the clock keeps the lease (`hold_on_refusal`) and
+    tries again once it ends; an operator at the command line can retry at once.
+    """
+    now = services.now()
+    with services.db.unit_of_work() as session:
+        post_id = store.claim(
+            session,
+            kind=kind,
+            channel_id=channel,
+            period_start=period,
+            now=now,
+            lease_until=now + LEASE,
+            force=force,
+        )
+        if post_id is None:
+            done = store.is_complete(session, kind=kind, channel_id=channel, period_start=period)
+    if post_id is None:
+        return Outcome(channel, period, "done already" if done else "busy")
+    posted: list[str] = []
+    try:
+        with services.db.reading() as session:
+            have = store.parts(session, post_id)
+        post = build()
+        ts = have.get(MESSAGE)
+        if MESSAGE not in have:
+            response = services.client.chat_postMessage(channel=channel, **post.message)
+            ts = str(response["ts"])
+            _mark(services, post_id, MESSAGE, ts)
+            posted.append(MESSAGE)
+        for chart in post.charts:
+            if chart.name in have:
+                continue
+            file_id = _upload(services, channel, chart, thread_ts=ts)
+            _mark(services, post_id, chart.name, file_id)
+            posted.append(chart.name)
+    except Exception as exc:
+        # A refusal (channel_not_found, not_in_channel) keeps the lease, so the clock tries
+        # again when it ends rather than every minute; anything else is retried at once.
+        if not (hold_on_refusal and is_permanent(exc)):
+            with services.db.unit_of_work() as session:
+                store.release(session, post_id)
+        log.warning(
+            "%s of %s for %s stopped after %s: %s",
+            kind,
+            period,
+            channel,
+            ", ".join(posted) or "nothing",
+            error_code(exc),
+        )
+        return Outcome(channel, period, "failed", tuple(posted), error_code(exc))
+    with services.db.unit_of_work() as session:
+        store.complete(session, post_id, now=services.now())
+    return Outcome(channel, period, "posted", tuple(posted))
 
 
 def post_digest(
@@ -44,61 +125,38 @@ def post_digest(
     force: bool = False,
     hold_on_refusal: bool = True,
 ) -> Outcome:
-    """Post the digest of `week` to `channel` once; a rerun completes only the missing parts.
-
-    When Slack refuses (not_in_channel…), the clock keeps the lease (`hold_on_refusal`) and
-    tries again once it ends; an operator at the command line can retry at once.
-    """
+    """Post the digest of `week` to `channel` once (see post_once)."""
     now = services.now()
-    with services.db.unit_of_work() as session:
-        digest_id = store.claim(
-            session,
-            channel_id=channel,
-            week_start=week,
-            now=now,
-            lease_until=now + LEASE,
-            force=force,
-        )
-        if digest_id is None:
-            done = store.is_complete(session, channel_id=channel, week_start=week)
-    if digest_id is None:
-        return Outcome(channel, week, "done already" if done else "busy")
-    posted: list[str] = []
-    try:
-        with services.db.reading() as session:
-            have = store.parts(session, digest_id)
+
+    def build() -> Post:
         digest = build_digest(services, week, now=now)
-        ts = have.get(MESSAGE)
-        if MESSAGE not in have:
-            response = services.client.chat_postMessage(
-                channel=channel, **build_digest_message(digest)
-            )
-            ts = str(response["ts"])
-            _mark(services, digest_id, MESSAGE, ts)
-            posted.append(MESSAGE)
-        for chart in build_charts(digest):
-            if chart.name in have:
-                continue
-            file_id = _upload(services, channel, chart, thread_ts=ts)
-            _mark(services, digest_id, chart.name, file_id)
-            posted.append(chart.name)
-    except Exception as exc:
-        # A refusal (channel_not_found, not_in_channel) keeps the lease, so the clock tries
-        # again when it ends rather than every minute; anything else is retried at once.
-        if not (hold_on_refusal and is_permanent(exc)):
-            with services.db.unit_of_work() as session:
-                store.release(session, digest_id)
-        log.warning(
-            "digest of %s for %s stopped after %s: %s",
-            week,
-            channel,
-            ", ".join(posted) or "nothing",
-            error_code(exc),
-        )
-        return Outcome(channel, week, "failed", tuple(posted), error_code(exc))
+        if digest.scorecard is not None:
+            keep_snapshot(services, PostKind.DIGEST, digest.scorecard)
+        return Post(build_digest_message(digest), build_charts(digest))
+
+    return post_once(
+        services,
+        PostKind.DIGEST,
+        channel,
+        week,
+        build,
+        force=force,
+        hold_on_refusal=hold_on_refusal,
+    )
+
+
+def keep_snapshot(services: Services, kind: PostKind, card: Scorecard) -> None:
+    """Keep the scorecard a post shows, for the readiness chart and the next review."""
     with services.db.unit_of_work() as session:
-        store.complete(session, digest_id, now=services.now())
-    return Outcome(channel, week, "posted", tuple(posted))
+        checkin_store.save_snapshot(
+            session,
+            team_id=services.team_id,
+            kind=kind,
+            taken_on=card.as_of,
+            readiness=card.readiness,
+            scorecard=as_json(card),
+            now=services.now(),
+        )
 
 
 def _mark(services: Services, digest_id: int, name: str, ref: str | None) -> None:

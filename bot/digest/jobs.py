@@ -21,7 +21,7 @@ def run_digests(services: Services, now: datetime) -> None:
     week = due_week(now, settings.digest.schedule, settings.calendar.tz)
     for channel in settings.digest.channels:
         with services.db.reading() as session:
-            if store.is_complete(session, channel_id=channel, week_start=week):
+            if store.is_complete(session, channel_id=channel, period_start=week):
                 continue
         outcome = post_digest(services, channel, week)
         if outcome.status == "posted":

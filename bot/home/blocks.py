@@ -7,11 +7,16 @@ from typing import Any
 
 from bot.blockers.blocks import waits_on
 from bot.blockers.rules import BlockerCard
-from bot.core.blocks import Block, context, plain, section, slack_date, user
+from bot.checkins.blocks import sprint_dates
+from bot.checkins.rules import Sprint
+from bot.core.blocks import Block, button, context, plain, section, slack_date, user
 from bot.core.durations import seconds_text
 from bot.core.formatting import percent
+from bot.core.ids import CheckinAction
 from bot.escalations.blocks import SEVERITY_ICONS, STATUS_NAMES, rich
 from bot.escalations.rules import Snapshot
+from bot.kpi.scorecard import Scorecard
+from bot.kpi.scorecard_blocks import build_scorecard_blocks
 
 # A Home tab holds at most 100 blocks; each list keeps to a few.
 HOME_LIST_LIMIT = 10
@@ -21,7 +26,7 @@ HELP = (
     "• `/escalate [sev1-4] [@owner] title`, or `/escalate` for the form · `/escalate list`\n"
     "• `/blocker text with @people and #channels`, or `/blocker` for the form · "
     "`/blocker list` · `/blocker mine`\n"
-    "• `/kpi [escalations|blockers] [7d|30d|4w] [#channel]` · `/kpi help`"
+    "• `/kpi [escalations|blockers] [7d|30d|4w] [#channel]` · `/kpi scorecard` · `/kpi help`"
 )
 
 
@@ -51,13 +56,30 @@ def _listing(title: str, lines: Sequence[str], empty: str) -> list[Block]:
     return blocks
 
 
+def _checkin(sprint: Sprint, entered: bool) -> list[Block]:
+    dates = sprint_dates(sprint)
+    if entered:
+        text = f":white_check_mark: Your check-in for sprint {sprint.number} ({dates}) is in."
+        label = "Change it"
+    else:
+        text = f":clipboard: Your check-in for sprint {sprint.number} ({dates}) is not in yet."
+        label = "Fill it in"
+    open_form = button(
+        label, CheckinAction.OPEN, str(sprint.number), None if entered else "primary"
+    )
+    return [section(text), {"type": "actions", "elements": [open_form]}]
+
+
 def build_home_view(
     *,
     escalations: Sequence[Snapshot],
     blockers: Sequence[tuple[BlockerCard, str]],
     week: dict[str, Any],
+    scorecard: Scorecard | None = None,
+    checkin: tuple[Sprint, bool] | None = None,
 ) -> dict[str, Any]:
-    """The Home tab: the viewer's open escalations and blockers, then the last 7 days."""
+    """The Home tab: the scorecard (as the viewer may see it), a lead's latest check-in, the
+    viewer's open escalations and blockers, then the last 7 days."""
     escalation_figures = week["escalations"]
     blocker_figures = week["blockers"]
     glance = (
@@ -67,7 +89,14 @@ def build_home_view(
         f"*Blockers:* {blocker_figures['opened']} raised · {blocker_figures['overdue']} overdue · "
         f"{percent(blocker_figures['resolution_rate'])} resolved within SLA"
     )
+    top: list[Block] = []
+    if scorecard is not None:
+        top += [{"type": "header", "text": plain("Transfer readiness")}]
+        top += [*build_scorecard_blocks(scorecard), {"type": "divider"}]
+    if checkin is not None:
+        top += [*_checkin(*checkin), {"type": "divider"}]
     blocks: list[Block] = [
+        *top,
         *_listing(
             "Your open escalations",
             [_escalation_line(esc) for esc in escalations],

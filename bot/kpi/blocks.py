@@ -16,6 +16,8 @@ USAGE = (
     "• period: `7d` (default), `30d`, `90d`, or weeks such as `4w`; at most 365 days\n"
     "• `#channel`: only what was raised in that channel\n"
     "• `/kpi chart latency|escalations|blockers|nps`: the weekly chart, sent to you by DM\n"
+    "• `/kpi scorecard`: the transfer-readiness scorecard\n"
+    "• `/kpi checkin [N]`: for the team's leads, the check-in of the last ended sprint (or N)\n"
     "Examples: `/kpi`, `/kpi escalations 30d`, `/kpi blockers 4w #payments`"
 )
 

@@ -48,3 +48,25 @@ def parse_chart_text(text: str) -> str | None:
     if len(words) == 2 and words[1] in CHART_SUBJECTS:
         return words[1]
     raise InvalidInput(f"Which chart? `/kpi chart {'|'.join(CHART_SUBJECTS)}`.\n{USAGE}")
+
+
+@dataclass(frozen=True)
+class CheckinAsk:
+    """`/kpi checkin [N]`: the form of sprint N, or of the last ended sprint."""
+
+    sprint: int | None = None
+
+
+def parse_checkin_text(text: str) -> CheckinAsk | None:
+    """`checkin` or `checkin 4`; None when the text asks for no check-in."""
+    words = text.lower().split()
+    if not words or words[0] != "checkin":
+        return None
+    if len(words) == 1:
+        return CheckinAsk()
+    if len(words) == 2 and words[1].isdigit() and int(words[1]) >= 1:
+        return CheckinAsk(int(words[1]))
+    raise InvalidInput(
+        "`/kpi checkin` opens the check-in of the last ended sprint, `/kpi checkin N` that of "
+        f"sprint N (1, 2, …).\n{USAGE}"
+    )

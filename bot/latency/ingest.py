@@ -16,9 +16,9 @@ from typing import Any
 
 from bot.latency import rules
 from bot.latency.people import bot_check
-from bot.latency.sides import directory
 from bot.latency.timing import Timing
 from bot.runtime.services import Services
+from bot.runtime.sides import directory
 from storage import driver, messages
 from storage.driver import Writer
 from storage.events import Delivery, record_delivery

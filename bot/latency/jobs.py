@@ -7,9 +7,10 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.latency.sides import SideGroupNotFound, directory, read_members, store_members
+from bot.latency.sides import SideGroupNotFound, read_members, store_members
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
+from bot.runtime.sides import directory
 from bot.runtime.slack_client import error_code, is_permanent
 from storage.latency import refresh_statistics as refresh_statistics_of
 

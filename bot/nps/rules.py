@@ -96,11 +96,6 @@ def due_start(
 # -- reminders -----------------------------------------------------------------------------
 
 
-def in_working_hours(calendar: BusinessCalendar, moment: datetime) -> bool:
-    """Whether `moment` falls inside working time."""
-    return calendar.business_seconds(moment, moment + timedelta(seconds=1)) > 0
-
-
 def reminder_due(started_at: datetime, day_number: int, calendar: BusinessCalendar) -> datetime:
     """When the reminder of day `day_number` (the start day is day 1) is due.
 

@@ -248,7 +248,7 @@ def send_reminder(
 def reminders_due_now(services: Services, now: datetime) -> list[tuple[int, int]]:
     """(round, reminders due) for each open round with a reminder due, inside working hours."""
     settings = services.settings
-    if not settings.nps.reminder_days or not rules.in_working_hours(settings.calendar, now):
+    if not settings.nps.reminder_days or not settings.calendar.is_working_time(now):
         return []
     with services.db.reading() as session:
         rounds = [info(row) for row in store.open_rounds(session)]

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.config.settings import Settings
-from bot.runtime.slack_client import make_client
+from bot.runtime.slack_client import error_code, make_client
 from bot.runtime.users import LOOKUP_TIMEOUT_SECONDS, UserDirectory
 from storage.db import Database
 
@@ -91,6 +91,18 @@ class Services:
         return UserDirectory(
             make_client(self.settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
         )
+
+    @cached_property
+    def team_id(self) -> str:
+        """The workspace this process serves, as Slack's auth.test names it ("" if Slack cannot
+        say): what records made without a Slack request, by the clock, are filed under."""
+        try:
+            return str(self.client.auth_test().get("team_id") or "")
+        except Exception as error:
+            log.warning(
+                "auth.test failed (%s); records filed under no workspace", error_code(error)
+            )
+            return ""
 
 
 def build_services(settings: Settings, *, db: Database | None = None) -> Services:

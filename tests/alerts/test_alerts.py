@@ -34,6 +34,7 @@ from bot.core.errors import ConfigError
 from bot.core.severity import Severity
 from storage import alerts as alert_store
 from storage import escalations
+from tests.support.checkins import seed_checkins
 from tests.support.harness import Baton
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret"}
@@ -348,7 +349,60 @@ def test_many_items_post_five_alerts_and_one_summary(make_baton: Callable[..., B
         for blocker_id in ids:
             blockers.resolve(session, blocker_id, user_id="UOWNER", note=None, now=MONDAY)
     _run(baton, MONDAY + timedelta(hours=1))
-    assert len(_posts(baton)) == 12
-    assert _posts(baton)[6] == ":large_green_circle: *Recovered* · Blocker #1 resolved"
+    # None of the 8 was resolved within its SLA: the scorecard's blocker resolution rate is 0, red.
+    assert posts[6] == ":red_circle: *Alert* · Scorecard: Blockers resolved within the SLA is red"
+    assert len(_posts(baton)) == 13
+    assert _posts(baton)[7] == ":large_green_circle: *Recovered* · Blocker #1 resolved"
     assert _posts(baton)[-1] == ":large_green_circle: *3 more blockers resolved*: #6, #7, #8"
     assert ids == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_red_scorecard_kpi_alerts_once_and_recovers_once(
+    make_baton: Callable[..., Baton],
+) -> None:
+    baton = make_baton(BATON_ALERT_CHANNEL="CALERTS", BATON_OPERATE_START="2026-08-31")
+    # Sprint 6 ended Monday 23 Nov. Over forecast in sprints 5 and 6 (1.1, 1.2): red. No
+    # deployment in sprints 5 and 6: 0 a week, red.
+    seed_checkins(
+        baton,
+        date(2026, 8, 31),
+        {"spend": [900, 900, 900, 900, 1100, 1200], "forecast": [1000] * 6, "deployments": [0] * 6},
+    )
+    tuesday = datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
+    _run(baton, tuesday)
+    _run(baton, tuesday + timedelta(hours=1))
+    assert sorted(_posts(baton)) == [
+        ":red_circle: *Alert* · A finance KPI of the transfer-readiness scorecard is red",
+        ":red_circle: *Alert* · Scorecard: Deployment frequency is red",
+    ]
+    calls = baton.fake_slack.calls_to("chat.postMessage")
+    finance = next(call for call in calls if "finance" in call.args["text"])
+    # The alerts channel is not told which finance KPI, nor its value.
+    assert "1.2" not in str(finance.args["blocks"]) and "Spend" not in str(finance.args["blocks"])
+    deployments = next(call for call in calls if "Deployment" in call.args["text"])
+    assert "threshold green ≥ 1 a week, amber ≥ 0.25 a week" in str(deployments.args["blocks"])
+    # Sprint 6's spend corrected to 900: the last sprint is within forecast, green.
+    seed_checkins(baton, date(2026, 8, 31), {"spend": [900] * 6})
+    _run(baton, tuesday + timedelta(hours=2))
+    _run(baton, tuesday + timedelta(hours=3))
+    recovered = ":large_green_circle: *Recovered* · A finance KPI of the transfer-readiness"
+    assert _posts(baton)[2:] == [f"{recovered} scorecard is red"]
+
+
+def test_the_alerts_file_moves_a_scorecard_kpis_lines_and_turns_its_rule_off(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "alerts.toml"
+    path.write_text(
+        "[scorecard_kt_completion]\ngreen = 0.9\n"
+        "[scorecard_first_time_fix_rate]\ngreen = 0.8\namber = 0.6\nsprints = 4\n"
+        "[scorecard_nps]\nenabled = false\n"
+    )
+    rules = load_settings(BASE | {"BATON_ALERTS_FILE": str(path)}).alerts.rules
+    assert rules.bands["kt_completion"].green == 0.9
+    ftfr = rules.bands["first_time_fix_rate"]
+    assert (ftfr.green, ftfr.amber, ftfr.sprints) == (0.8, 0.6, 4)
+    assert not rules.enabled("scorecard_nps") and rules.enabled("scorecard_kt_completion")
+    path.write_text("[scorecard_nps]\nsprints = 3\n")  # NPS rests on rounds, not sprints
+    with pytest.raises(ConfigError, match=r"\[scorecard_nps\]"):
+        load_settings(BASE | {"BATON_ALERTS_FILE": str(path)})

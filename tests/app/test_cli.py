@@ -302,6 +302,7 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     assert files == [
         "blocker_waits.csv",
         "blockers.csv",
+        "checkins.csv",
         "escalations.csv",
         "message_mentions.csv",
         "messages.csv",
@@ -317,6 +318,9 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     assert rows[0]["created_at"] == "2026-11-23T14:00:00+00:00"
     with (tmp_path / "out" / "blockers.csv").open() as handle:
         assert handle.readline().startswith("id,team_id,text,status")
+    with (tmp_path / "out" / "checkins.csv").open() as handle:
+        header = handle.readline().strip().split(",")
+    assert header[:6] == ["id", "team_id", "sprint", "sprint_start", "sprint_end", "points_planned"]
 
 
 def test_export_has_conversation_times_and_only_the_survey_answers_slack_would_show(

@@ -206,7 +206,7 @@ def _field_default(part: type, name: str) -> object:
 
 
 def _is_empty_default(text: str) -> bool:
-    return text in ("None", "()", "''", "frozenset()", "{}")
+    return text in ("None", "()", "''", "frozenset()", "{}", "mappingproxy({})")
 
 
 def _is_empty(node: ast.expr) -> bool:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from bot.digest.charts import Chart, activity_chart, latency_chart, nps_chart
+from bot.digest.charts import Chart, activity_chart, latency_chart, nps_chart, readiness_chart
 from bot.kpi.weekly import BLOCKER_KEYS, ESCALATION_KEYS, LATENCY_KEYS
 
 MONDAYS = [date(2026, 9, 7) + timedelta(weeks=n) for n in range(6)]
@@ -103,6 +103,23 @@ def test_the_nps_chart_draws_the_line_at_50_and_the_response_rate() -> None:
     assert "+54" in texts and "+43" in texts
     assert "too few answers\nto show a score" in texts
     assert size(chart.png) == (1200, 650)
+
+
+def test_the_readiness_chart_draws_the_transfer_date_and_leaves_gaps() -> None:
+    history = [(MONDAYS[0], 0.5), (MONDAYS[1], None), (MONDAYS[2], 0.75)]
+    chart = readiness_chart(history, transfer_date=date(2027, 5, 3), subtitle="November 2026")
+    check_readable(chart)
+    assert chart.filename == "readiness.png" and "Transfer date" in chart.alt_text
+    [axis] = [axis for axis in chart.figure.axes if axis.get_visible()]
+    [readiness, transfer] = axis.get_lines()
+    values = list(readiness.get_ydata())
+    assert values[0] == 50 and math.isnan(values[1]) and values[2] == 75  # a gap, not a zero
+    assert transfer.get_label() == "Transfer: 3 May 2027"
+    assert [text.get_text() for text in axis.texts] == ["50%", "75%"]
+    empty = readiness_chart([], transfer_date=None)
+    assert any(
+        "No readiness measured yet" in text.get_text() for text in empty.figure.axes[0].texts
+    )
 
 
 def test_the_server_never_imports_pyplot() -> None:

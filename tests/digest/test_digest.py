@@ -58,7 +58,7 @@ def test_the_digest_posts_once_with_three_charts_in_its_thread(team: Baton) -> N
     uploads = _uploads(team)
     assert len(uploads) == 3
     with team.db.reading() as session:
-        row = digests.get(session, channel_id=CHANNEL, week_start=WEEK)
+        row = digests.get(session, channel_id=CHANNEL, period_start=WEEK)
         assert row is not None and row.completed_at is not None
         ts = row.message_ts
         parts = digests.parts(session, row.id)
@@ -112,7 +112,7 @@ def test_a_500_on_the_file_upload_itself_and_a_dropped_connection(team: Baton) -
 
 def digests_message_ts(baton: Baton) -> str | None:
     with baton.db.reading() as session:
-        row = digests.get(session, channel_id=CHANNEL, week_start=WEEK)
+        row = digests.get(session, channel_id=CHANNEL, period_start=WEEK)
         return None if row is None else row.message_ts
 
 

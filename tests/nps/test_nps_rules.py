@@ -188,9 +188,9 @@ def test_a_reminder_outside_working_hours_waits_for_the_next_working_moment() ->
     assert rules.reminder_due(friday_evening, 3, UTC_CAL) == datetime(2026, 3, 9, 9, tzinfo=UTC)
     monday_night = datetime(2026, 3, 2, 19, tzinfo=UTC)
     assert rules.reminder_due(monday_night, 3, UTC_CAL) == datetime(2026, 3, 5, 9, tzinfo=UTC)
-    assert rules.in_working_hours(UTC_CAL, datetime(2026, 3, 4, 10, tzinfo=UTC))
-    assert not rules.in_working_hours(UTC_CAL, datetime(2026, 3, 4, 18, tzinfo=UTC))
-    assert not rules.in_working_hours(UTC_CAL, datetime(2026, 3, 7, 10, tzinfo=UTC))
+    assert UTC_CAL.is_working_time(datetime(2026, 3, 4, 10, tzinfo=UTC))
+    assert not UTC_CAL.is_working_time(datetime(2026, 3, 4, 18, tzinfo=UTC))
+    assert not UTC_CAL.is_working_time(datetime(2026, 3, 7, 10, tzinfo=UTC))
 
 
 def test_a_reminder_due_after_the_round_ends_never_is() -> None:
