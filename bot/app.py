@@ -29,7 +29,7 @@ from bot.escalations.flows import announce_task, refresh_task
 from bot.escalations.jobs import escalate_unacknowledged
 from bot.home.flows import publish_task
 from bot.kpi.deferred import reply_task
-from bot.latency.jobs import refresh_sides, refresh_statistics
+from bot.latency.jobs import refresh_groups, refresh_sides, refresh_statistics
 from bot.nps.flows import start_task as nps_start_task
 from bot.nps.jobs import nps_rounds, promise_sending
 from bot.nps.sending import send_task as nps_send_task
@@ -64,6 +64,7 @@ JOBS: Mapping[str, Job] = {
     "blocker_reminders": remind_overdue_blockers,
     "forget_old_events": forget_old_events,
     "latency_sides": refresh_sides,
+    "latency_groups": refresh_groups,
     "latency_statistics": refresh_statistics,
     "nps_rounds": nps_rounds,
     "nps_send": promise_sending,

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.driver import Transaction, Writer, transaction_of
 from storage.events import Delivery, delivery_params, record_delivery
-from storage.models import Message, SideMember
+from storage.inserts import dialect_insert
+from storage.models import Message, MessageGroupMention, MessageMention, SideMember
+from storage.statuses import GroupMentionState
 
 SIDE_MEMBERS = cast(Table, SideMember.__table__)
 
@@ -49,6 +51,8 @@ class NewMessage:
     expected_side: str | None
     sla_due_at: datetime | None
     unanswered_due_at: datetime | None
+    # The user groups it mentions, each with what became of it (GroupMentionState's values).
+    groups: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,10 @@ _INSERT_MENTION = """
 INSERT INTO message_mentions (channel_id, message_ts, user_id, posted_at, answered_at)
 VALUES (?, ?, ?, ?, NULL)
 """
+_INSERT_GROUP_MENTION = """
+INSERT INTO message_group_mentions (channel_id, message_ts, group_id, posted_at, state)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, message_ts, group_id) DO NOTHING
+"""
 _PG_STORE = f"stored AS ({_INSERT_MESSAGE})"
 _PG_MENTIONS = """mentioned AS (
     INSERT INTO message_mentions (channel_id, message_ts, user_id, posted_at, answered_at)
@@ -235,6 +243,11 @@ def store_message(
                 tx.sql(_INSERT_MENTION), [(channel, message.ts, user, at) for user in mentions]
             )
         rows = tx.execute(found, params).fetchall()
+    if message.groups:
+        tx.cursor.executemany(
+            tx.sql(_INSERT_GROUP_MENTION),
+            [(channel, message.ts, group, at, state) for group, state in message.groups],
+        )
     answers_to, reply = [], None
     for row in rows:
         if row[0] == "stored":
@@ -348,3 +361,89 @@ def side_members(session: Session) -> dict[str, set[str]]:
     for side, user_id in session.execute(select(SideMember.side, SideMember.user_id)):
         found.setdefault(side, set()).add(user_id)
     return found
+
+
+# -- user groups whose members were read after their message came ------------------------------
+
+
+def add_waited_for(
+    session: Session, waiter: Waiter, user_ids: Sequence[str]
+) -> tuple[Message, Reply | None] | None:
+    """Make a stored message wait for `user_ids` too (a group's members, read after it came):
+    their mention rows carry the message's answer time. Returns the message and the first
+    later message of one of them in its channel, or None if the message is gone."""
+    row = message(session, waiter.channel_id, waiter.ts)
+    if row is None or row.user_id is None:
+        return None
+    if user_ids:
+        statement = dialect_insert(session, cast(Table, MessageMention.__table__)).values(
+            [
+                {
+                    "channel_id": waiter.channel_id,
+                    "message_ts": waiter.ts,
+                    "user_id": user_id,
+                    "posted_at": waiter.posted_at,
+                    "answered_at": row.answered_at,
+                }
+                for user_id in user_ids
+            ]
+        )
+        session.execute(statement.on_conflict_do_nothing())
+    first = session.execute(
+        select(Message.ts, Message.user_id, Message.posted_at)
+        .where(
+            Message.channel_id == waiter.channel_id,
+            Message.user_id.in_(list(user_ids)),
+            Message.posted_at > waiter.posted_at,
+        )
+        .order_by(Message.posted_at)
+        .limit(1)
+    ).first()
+    reply = None if first is None else Reply(first.ts, str(first.user_id), first.posted_at)
+    return row, reply
+
+
+def wait_for_nobody(session: Session, channel_id: str, ts: str) -> None:
+    """A message whose only mentions are of groups Baton cannot read waits for nobody."""
+    session.execute(
+        update(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.ts == ts,
+            Message.wait_kind == MENTION,
+            Message.answered_at.is_(None),
+            ~select(MessageMention.user_id)
+            .where(MessageMention.channel_id == channel_id, MessageMention.message_ts == ts)
+            .exists(),
+            ~select(MessageGroupMention.group_id)
+            .where(
+                MessageGroupMention.channel_id == channel_id,
+                MessageGroupMention.message_ts == ts,
+                MessageGroupMention.state != GroupMentionState.UNREADABLE,
+            )
+            .exists(),
+        )
+        .values(wait_kind=None, answer_side=None, sla_due_at=None, unanswered_due_at=None)
+    )
+
+
+def expect_side(
+    session: Session,
+    channel_id: str,
+    ts: str,
+    *,
+    side: str,
+    sla_due_at: datetime,
+    unanswered_due_at: datetime,
+) -> None:
+    """The side expected to answer an unanswered message that had none, with its windows."""
+    session.execute(
+        update(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.ts == ts,
+            Message.answered_at.is_(None),
+            Message.answer_side.is_(None),
+        )
+        .values(answer_side=side, sla_due_at=sla_due_at, unanswered_due_at=unanswered_due_at)
+    )

@@ -23,6 +23,7 @@ from sqlalchemy.types import TypeDecorator
 from storage.statuses import (
     BlockerStatus,
     EscalationStatus,
+    GroupMentionState,
     InvitationStatus,
     PostKind,
     WaitTarget,
@@ -274,6 +275,39 @@ class MessageMention(Base):
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     posted_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+
+
+class UsergroupReading(Base):
+    """A Slack user group's members as Baton read them (`members`: user ids, comma-separated),
+    or that it could not read them. A reading is kept when the members changed, so the members
+    at any moment are those of the last reading before it."""
+
+    __tablename__ = "usergroup_readings"
+    __table_args__ = (Index("ix_usergroup_readings_group", "group_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    group_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    read_at: Mapped[datetime]
+    readable: Mapped[bool]
+    members: Mapped[str] = mapped_column(Text, default="")
+
+
+class MessageGroupMention(Base):
+    """A user group a message mentions, and what Baton made of it: its members were waited for,
+    are still to be read, or could not be read (the message does not wait for them)."""
+
+    __tablename__ = "message_group_mentions"
+    __table_args__ = (
+        Index("ix_message_group_mentions_state", "state", "posted_at"),
+        CheckConstraint(one_of("state", GroupMentionState), name="ck_message_group_mentions_state"),
+    )
+
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    posted_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12))
 
 
 class SideMember(Base):

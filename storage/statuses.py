@@ -39,6 +39,14 @@ class InvitationStatus(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+class GroupMentionState(StrEnum):
+    """message_group_mentions.state: what became of a user group a message mentions."""
+
+    EXPANDED = "expanded"  # its members (as when the message was posted) are waited for
+    PENDING = "pending"  # its members are not read yet: the clock reads them
+    UNREADABLE = "unreadable"  # Slack would not say (missing scope, deleted group)
+
+
 class PostKind(StrEnum):
     """digests.kind and scorecard_snapshots.kind: what a periodic post is."""
 

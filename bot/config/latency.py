@@ -40,7 +40,8 @@ class Side:
 @dataclass(frozen=True)
 class LatencySettings:
     """BATON_EXCLUDED_CHANNELS, BATON_RESPONSE_SLA, BATON_UNANSWERED_AFTER, BATON_SIDES and
-    each side's BATON_SIDE_<NAME>_TIMEZONE, _WORKDAYS, _WORKHOURS and _HOLIDAYS."""
+    each side's BATON_SIDE_<NAME>_TIMEZONE, _WORKDAYS, _WORKHOURS, _HOLIDAYS and
+    _COMPANY_HOLIDAYS."""
 
     excluded_channels: frozenset[str] = frozenset()
     response_sla: Duration = parse_duration("4bh")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -105,10 +105,40 @@ def workhours(raw: str) -> tuple[time, time]:
 
 
 def country(raw: str) -> str:
-    code = raw.upper()
-    if code not in holidays_lib.list_supported_countries():
+    """A country code (`US`), or one of its subdivisions (`US-NY`), that `holidays` knows."""
+    code, _, subdivision = raw.strip().upper().partition("-")
+    known = holidays_lib.list_supported_countries()
+    if code not in known:
         raise ValueError(raw)
+    if subdivision:
+        by_upper = {str(name).upper(): str(name) for name in known[code]}
+        if subdivision not in by_upper:
+            raise ValueError(raw)
+        return f"{code}-{by_upper[subdivision]}"
     return code
+
+
+# The longest range of company days off one setting may give: a typo in a year stays a typo.
+COMPANY_RANGE_DAYS = 366
+
+
+def company_days(raw: str) -> frozenset[date]:
+    """`2026-12-24..2026-12-31,2027-03-15`: days and inclusive ranges of days."""
+    days: set[date] = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first_text, dots, last_text = part.partition("..")
+        first = date.fromisoformat(first_text.strip())
+        last = date.fromisoformat(last_text.strip()) if dots else first
+        span = (last - first).days
+        if span < 0 or span >= COMPANY_RANGE_DAYS:
+            raise ValueError(part)
+        days.update(first + timedelta(days=offset) for offset in range(span + 1))
+    if not days:
+        raise ValueError(raw)
+    return frozenset(days)
 
 
 def ids(pattern: re.Pattern[str]) -> Callable[[str], tuple[str, ...]]:

@@ -23,18 +23,22 @@ _MAX_DAYS = 3660
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Working days and hours in one time zone, less the public holidays of one country."""
+    """Working days and hours in one time zone, less the public holidays of one country (or of
+    one of its subdivisions: `US-NY`, `DE-BY`) and the company's own days off."""
 
     tz: ZoneInfo
     workdays: frozenset[int] = frozenset(range(5))  # Monday is 0
     start: time = time(9, 0)
     end: time = time(18, 0)
-    country: str | None = None
+    country: str | None = None  # `US`, or a subdivision `US-NY`
+    company_days: frozenset[date] = frozenset()
     _holidays: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.country:
-            object.__setattr__(self, "_holidays", holidays_lib.country_holidays(self.country))
+            code, _, subdivision = self.country.partition("-")
+            found = holidays_lib.country_holidays(code, subdiv=subdivision or None)
+            object.__setattr__(self, "_holidays", found)
 
     @property
     def workday_seconds(self) -> float:
@@ -44,8 +48,8 @@ class BusinessCalendar:
         ).total_seconds()
 
     def is_working_day(self, day: date) -> bool:
-        """Whether `day` is a working day that is not a public holiday."""
-        if day.weekday() not in self.workdays:
+        """Whether `day` is a working day that is neither a public holiday nor a company day off."""
+        if day.weekday() not in self.workdays or day in self.company_days:
             return False
         return not (self._holidays is not None and day in self._holidays)
 

@@ -17,6 +17,7 @@ from bot.kpi.stats import ratio
 from bot.latency.rules import direction
 from bot.runtime.services import Services
 from storage.latency import LatencyGroup, latency_groups
+from storage.usergroups import unreadable_messages
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,4 +109,10 @@ def latency_answer(services: Services, period: Period, channel: str | None) -> d
     """Response latency of the messages posted in `period` (in `channel`, if given)."""
     with services.db.reading() as session:
         groups = latency_groups(session, start=period.start, end=period.end, channel_id=channel)
-    return latency_kpis(groups, [side.name for side in services.settings.latency.sides])
+        unreadable = unreadable_messages(
+            session, start=period.start, end=period.end, channel_id=channel
+        )
+    answer = latency_kpis(groups, [side.name for side in services.settings.latency.sides])
+    # Messages that waited for nobody because they mention a group Baton cannot read.
+    answer["unreadable_group_mentions"] = unreadable
+    return answer

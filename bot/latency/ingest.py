@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.latency import rules
+from bot.latency.groups import Mentioned, group_directory
 from bot.latency.people import bot_check
 from bot.latency.timing import Timing
 from bot.runtime.services import Services
@@ -23,6 +24,7 @@ from storage import driver, messages
 from storage.driver import Writer
 from storage.events import Delivery, record_delivery
 from storage.messages import NewMessage, Waiter
+from storage.statuses import GroupMentionState
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,16 @@ def prepare(
     if bots.is_bot(read.user_id):
         return None
     people = tuple(user for user in read.mentions if user != bot_user_id and not bots.is_bot(user))
+    groups: Mapping[str, Mentioned] = {}
+    if read.groups:
+        groups = group_directory(services).mentioned(
+            read.groups, team_id=team_id, posted_at=read.posted_at, now=services.now()
+        )
     sides = directory(services)
     members = sides.snapshot()
     timing = Timing.from_settings(services.settings)
-    return Prepared(new_message(read, people, members, sides.sides, timing), members, timing)
+    new = new_message(read, people, members, sides.sides, timing, groups)
+    return Prepared(new, members, timing)
 
 
 def receive(services: Services, body: Mapping[str, Any], *, bot_user_id: str | None) -> None:
@@ -87,14 +95,23 @@ def new_message(
     members: Mapping[str, str],
     sides: tuple[str, ...],
     timing: Timing,
+    groups: Mapping[str, Mentioned] | None = None,
 ) -> NewMessage:
-    """The row of a person's message: how it waits, its sides and windows."""
-    kind = rules.wait_kind(read.thread_ts, people, read.is_question)
+    """The row of a person's message: how it waits (for the people it mentions and the members
+    of the groups it mentions, never its author), its sides and windows."""
+    groups = groups or {}
+    waited = [*people]
+    for mentioned in groups.values():
+        waited += sorted(mentioned.members - {read.user_id, *waited})
+    readable = sum(1 for found in groups.values() if found.state != GroupMentionState.UNREADABLE)
+    kind = rules.wait_kind(
+        read.thread_ts, waited, read.is_question, groups=len(groups), readable_groups=readable
+    )
     author_side = members.get(read.user_id)
     expected = None
     sla_due = unanswered_due = None
     if kind is not None:
-        expected = rules.expected_side(author_side, [members.get(user) for user in people], sides)
+        expected = rules.expected_side(author_side, [members.get(user) for user in waited], sides)
         sla_due, unanswered_due = timing.deadlines(read.posted_at, expected)
     return NewMessage(
         team_id=read.team_id,
@@ -105,11 +122,12 @@ def new_message(
         posted_at=read.posted_at,
         is_question=read.is_question,
         wait_kind=kind,
-        mentions=people if kind == rules.MENTION else (),
+        mentions=tuple(waited) if kind == rules.MENTION else (),
         author_side=author_side,
         expected_side=expected,
         sla_due_at=sla_due,
         unanswered_due_at=unanswered_due,
+        groups=tuple((group, str(found.state)) for group, found in groups.items()),
     )
 
 

@@ -1,23 +1,29 @@
-"""The clock's latency jobs: the sides' user groups hourly, the planner's statistics daily."""
+"""The clock's latency jobs: the sides' user groups hourly, the user groups messages mention
+(those not read yet at every tick, all of them hourly), the planner's statistics daily."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from bot.latency.pending import read_groups, settle_pending
 from bot.latency.sides import SideGroupNotFound, read_members, store_members
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
 from bot.runtime.sides import directory
 from bot.runtime.slack_client import error_code, is_permanent
+from storage import usergroups
 from storage.latency import refresh_statistics as refresh_statistics_of
 
 log = logging.getLogger(__name__)
 
 SIDES_JOB = "latency_sides"
+GROUPS_JOB = "latency_groups"
 STATISTICS_JOB = "latency_statistics"
+# The groups read again every hour: those mentioned this long ago or since.
+GROUPS_MENTIONED_WITHIN = timedelta(days=90)
 
 
 def refresh_sides(services: Services, now: datetime) -> None:
@@ -49,6 +55,21 @@ def refresh_sides(services: Services, now: datetime) -> None:
         )
 
     run_once(services, Work(SIDES_JOB, "sides", now.strftime("%Y-%m-%dT%H")), do)
+
+
+def refresh_groups(services: Services, now: datetime) -> None:
+    """The clock's job: settle the mentions of groups not read yet, at every tick; once an
+    hour, read again every group mentioned in the last 90 days and keep what changed."""
+    settled = settle_pending(services, now)
+    if settled:
+        log.info("%d mentions of user groups read after their message came", settled)
+
+    def do() -> None:
+        with services.db.reading() as session:
+            known = usergroups.known_groups(session, mentioned_since=now - GROUPS_MENTIONED_WITHIN)
+        read_groups(services, {group: team_id for team_id, group in known}, now)
+
+    run_once(services, Work(GROUPS_JOB, "groups", now.strftime("%Y-%m-%dT%H")), do)
 
 
 def refresh_statistics(services: Services, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """What a message event means for latency (the README's definitions), as plain functions.
 
-The text of a message is read here for two facts only, the people it mentions and whether it
-has a question mark, and is never passed on.
+The words of a message are read (bot.latency.reading) for three facts only, the people and the
+user groups it mentions and whether it asks something, and are never passed on.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.slack_text import mentioned_users
+from bot.latency.reading import read_message
 
 MENTION = "mention"
 QUESTION = "question"
@@ -21,7 +21,6 @@ QUESTION = "question"
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 # Public and private channels; DMs (im) and group DMs (mpim) are not timed.
 TIMED_CHANNEL_TYPES = frozenset({"channel", "group"})
-QUESTION_MARKS = ("?", "？")  # the full-width one is what CJK keyboards type
 
 _TS = re.compile(r"^(\d{1,10})\.(\d{1,6})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -29,7 +28,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class MessageFacts:
-    """What Baton keeps of a person's message: ids, times and two facts about the text."""
+    """What Baton keeps of a person's message: ids, times and three facts about its words."""
 
     team_id: str
     channel_id: str
@@ -39,6 +38,7 @@ class MessageFacts:
     posted_at: datetime
     is_question: bool
     mentions: tuple[str, ...]  # people other than the author, before bots are taken out
+    groups: tuple[str, ...] = ()  # user groups mentioned
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,6 @@ def is_human(event: Mapping[str, Any], bot_user_id: str | None = None) -> bool:
     return bool(user) and user != bot_user_id
 
 
-def is_question(text: str) -> bool:
-    return any(mark in text for mark in QUESTION_MARKS)
-
-
 def read_message_event(
     event: Mapping[str, Any],
     team_id: str,
@@ -116,7 +112,8 @@ def read_message_event(
     thread = parse_ts(event.get("thread_ts"))
     thread_ts = thread[0] if thread is not None and thread[0] != ts else None
     author = str(event["user"])
-    text = str(event.get("text") or "")
+    blocks = event.get("blocks")
+    said = read_message(str(event.get("text") or ""), blocks if isinstance(blocks, list) else None)
     return MessageFacts(
         team_id=team_id,
         channel_id=channel,
@@ -124,8 +121,9 @@ def read_message_event(
         thread_ts=thread_ts,
         user_id=author,
         posted_at=posted_at,
-        is_question=is_question(text),
-        mentions=tuple(user for user in mentioned_users(text) if user != author),
+        is_question=said.asks,
+        mentions=tuple(user for user in said.users if user != author),
+        groups=said.groups,
     )
 
 
@@ -136,13 +134,26 @@ def _deletion(team_id: str, channel: str, ts: Any) -> Deletion | None:
     return Deletion(team_id, channel, parsed[0], parsed[1])
 
 
-def wait_kind(thread_ts: str | None, people: Sequence[str], question: bool) -> str | None:
-    """How a message waits: for a mentioned person, for a reply in its thread, or not at all.
+def wait_kind(
+    thread_ts: str | None,
+    people: Sequence[str],
+    question: bool,
+    *,
+    groups: int = 0,
+    readable_groups: int = 0,
+) -> str | None:
+    """How a message waits: for a mentioned person or group member, for a reply in its thread,
+    or not at all.
 
-    `people` are the mentioned people other than the author, bots left out.
+    `people` are the mentioned people other than the author, bots left out, with the members of
+    the mentioned groups. `groups` counts the user groups it mentions, `readable_groups` those
+    whose members are, or will be, known: a mention of a group makes it wait for the group's
+    members, never for a thread reply, and a group Baton cannot read for nobody.
     """
-    if people:
+    if people or readable_groups:
         return MENTION
+    if groups:
+        return None
     if question and thread_ts is None:
         return QUESTION
     return None

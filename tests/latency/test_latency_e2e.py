@@ -478,8 +478,9 @@ def test_baton_kpi_latency_json_prints_the_documented_keys(
     assert set(figures) == {
         "waiting", "answered", "unanswered", "median_seconds", "p90_seconds",
         "median_business_seconds", "p90_business_seconds", "within_sla_rate", "by_channel",
-        "by_direction",
+        "by_direction", "unreadable_group_mentions",
     }  # fmt: skip
+    assert figures["unreadable_group_mentions"] == 0
     assert (figures["waiting"], figures["answered"], figures["median_seconds"]) == (1, 1, 90.0)
     assert figures["by_channel"]["COPS"]["p90_seconds"] == 90.0
     assert figures["by_direction"] == {}
@@ -503,6 +504,7 @@ def test_no_message_text_reaches_the_database_or_the_logs(
     post(colombia, at + timedelta(minutes=3), "UOTHER", f"{MARKER} file", subtype="file_share",
          files=[{"id": "F1", "name": f"{MARKER}.txt", "title": MARKER}])  # fmt: skip
     m = post(colombia, at + timedelta(minutes=4), "UREPORTER", f"<@UOWNER> {MARKER}?")
+    post(colombia, at + timedelta(minutes=4), "UREPORTER", f"<!subteam^S0X|@{MARKER}> {MARKER}")
     colombia.event(
         {
             "type": "message",
