@@ -88,7 +88,12 @@ def latency_breakdown(figures: dict[str, Any], *, slack: bool = True) -> list[li
     hidden = len(figures["by_channel"]) - len(channels)
     if hidden > 0:
         channels.append(f"…and {hidden} more channels")
-    return [lines for lines in (directions, channels) if lines]
+    unreadable = figures.get("unreadable_group_mentions") or 0
+    notes = [
+        f"{unreadable} messages mention a user group whose members Baton cannot read, and wait "
+        "for nobody: check the app has the usergroups:read scope and the group still exists."
+    ] if unreadable else []  # fmt: skip
+    return [lines for lines in (directions, channels, notes) if lines]
 
 
 _FAMILY_LINES = {

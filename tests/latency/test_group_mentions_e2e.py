@@ -7,6 +7,7 @@ unless a test says otherwise. @partner-team (S0PARTNER) is UOWNER and UOTHER.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,6 +128,10 @@ def test_a_group_baton_cannot_read_makes_the_message_wait_for_nobody(team: Baton
     figures = latency(team, MONDAY + timedelta(days=1))
     assert (figures["waiting"], figures["unreadable_group_mentions"]) == (0, 2)
     assert len(team.fake_slack.calls_to("usergroups.users.list")) == 1  # unreadable is kept
+    body = team.command("/kpi", "latency").json()
+    assert "2 messages mention a user group whose members Baton cannot read" in json.dumps(
+        body, ensure_ascii=False
+    )
 
 
 def test_a_group_slack_does_not_answer_for_in_time_is_read_by_the_clock(team: Baton) -> None:
