@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 import handlers
 from bot.alerts.jobs import run_alerts
@@ -82,6 +83,8 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
     # Bolt logs a refused request's whole body at INFO, message text included: keep it out.
     bolt_logger = logging.getLogger("baton.bolt")
     bolt_logger.setLevel(logging.WARNING)
+    if not any(isinstance(known, _TokenNotice) for known in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNotice())
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=services.client,
@@ -94,6 +97,14 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
     app.use(_provide(services))
     handlers.register(app)
     return app
+
+
+class _TokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself, and warns that the client it
+    is given wins over it; that client holds the same token, so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _provide(services: Services) -> Callable[..., BoltResponse]:

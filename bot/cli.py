@@ -20,6 +20,7 @@ from bot.kpi.subjects import SUBJECTS
 # imports inside the functions below are there so that `baton --help` starts at once.
 if TYPE_CHECKING:
     from bot.config.settings import Settings
+    from bot.digest.flows import Outcome
     from bot.runtime.services import Services
     from storage.db import Database
 
@@ -49,7 +50,7 @@ def _prepare_database(settings: Settings) -> Database:
     from sqlalchemy.exc import SQLAlchemyError  # when run, for a fast --help
 
     from storage import migrate
-    from storage.db import Database, is_sqlite
+    from storage.db import Database, error_reason, is_sqlite
 
     db = Database(settings.database_url)
     engine = db.engine
@@ -64,11 +65,38 @@ def _prepare_database(settings: Settings) -> Database:
             "DATABASE_URL: migrations are pending on this database; run `baton db upgrade` first"
         )
     except SQLAlchemyError as exc:
-        reason = exc.__class__.__name__
-        raise CommandError(f"DATABASE_URL: cannot reach the database ({reason})") from None
+        reason = error_reason(exc, settings.database_url)
+        raise CommandError(f"DATABASE_URL: cannot use the database: {reason}") from None
     finally:
         # Nothing opened here may be inherited by gunicorn's forked workers.
         engine.dispose()
+
+
+def _out_folder(raw: str) -> Path:
+    """The folder a command writes to, made now (before any database work), or one line why not."""
+    folder = Path(raw)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"--out {raw}: that is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".baton-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise CommandError(f"--out {raw}: cannot write there ({reason})") from None
+    return folder
+
+
+def _days(raw: str) -> int:
+    """--days: a whole number of days from 1 to 365, checked before anything is opened."""
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {raw!r}") from None
+    if not 1 <= days <= 365:
+        raise argparse.ArgumentTypeError(f"a period runs from 1 to 365 days; {days} is not")
+    return days
 
 
 def _services(settings: Settings) -> Services:
@@ -134,14 +162,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from sqlalchemy.exc import SQLAlchemyError  # when run, for a fast --help
 
     from storage import migrate
-    from storage.db import create_db_engine
+    from storage.db import create_db_engine, error_reason
 
     engine = create_db_engine(settings.database_url)
     try:
         migrate.upgrade(engine, args.revision)
     except SQLAlchemyError as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        raise CommandError(f"DATABASE_URL: migration failed ({first_line})") from None
+        reason = error_reason(exc, settings.database_url)
+        raise CommandError(f"DATABASE_URL: migration failed: {reason}") from None
     finally:
         engine.dispose()
     print(f"database at revision {', '.join(sorted(migrate.head_revisions()))}")
@@ -149,11 +177,12 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=False)
+    out = _out_folder(args.out)
     db = _prepare_database(settings)
     from storage.export import export_tables  # when run, for a fast --help
 
     try:
-        written = export_tables(db, Path(args.out))
+        written = export_tables(db, out)
     finally:
         db.dispose()
     for path, rows in written:
@@ -213,6 +242,7 @@ def cmd_digest(args: argparse.Namespace) -> None:
             "BATON_DIGEST_CHANNELS: required to post the digest (channel ids such as "
             "C012AB3CD); `baton digest --dry-run --out DIR` writes it without Slack"
         )
+    out = _out_folder(args.out) if args.dry_run else None
     from bot.digest.files import write_digest  # when run, for a fast --help
     from bot.digest.flows import digest_week, post_digest
 
@@ -220,23 +250,32 @@ def cmd_digest(args: argparse.Namespace) -> None:
     try:
         if args.dry_run:
             week = digest_week(services, scheduled=False)
-            for path in write_digest(services, week, Path(args.out)):
+            assert out is not None
+            for path in write_digest(services, week, out):
                 print(path)
             return
         week = digest_week(services, scheduled=not (args.now or args.force))
-        failed = []
+        failed: list[Outcome] = []
         for channel in settings.digest.channels:
             outcome = post_digest(services, channel, week, force=args.force, hold_on_refusal=False)
             posted = f" ({', '.join(outcome.parts)})" if outcome.parts else ""
             print(f"{channel}: digest of the week of {week:%d %b %Y} {outcome.status}{posted}")
             if outcome.status == "failed":
-                failed.append(f"{channel} ({outcome.error})")
+                failed.append(outcome)
     finally:
         services.background.shutdown()
         services.db.dispose()
-    if failed:
+    refused = [f"{o.channel} ({o.error})" for o in failed if o.refused]
+    unreached = [f"{o.channel} ({o.error})" for o in failed if not o.refused]
+    if unreached:
         raise CommandError(
-            f"digest not posted in full to {', '.join(failed)}; check that Baton is in the "
+            f"digest not posted in full to {', '.join(unreached)}: Slack could not be reached; "
+            "check the network and SLACK_API_URL, and run the command again: it posts only what "
+            "is missing"
+        )
+    if refused:
+        raise CommandError(
+            f"digest not posted in full to {', '.join(refused)}; check that Baton is in the "
             "channel (/invite @Baton) and run the command again: it posts only what is missing"
         )
 
@@ -269,8 +308,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from bot.runtime.logs import configure_logging
 
     configure_logging("WARNING")
+    out = _out_folder(args.out)
     started = time.perf_counter()
-    result = run_demo(Path(args.out))
+    result = run_demo(out)
     elapsed = time.perf_counter() - started
     print(f"Baton demo: 12 weeks of a BOT team in {result.database}")
     for path in result.files:
@@ -307,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpi = commands.add_parser("kpi", help="print a KPI answer, as /kpi gives it")
     kpi.add_argument("subject", nargs="?", default="summary", choices=(*SUBJECTS, "scorecard"))
-    kpi.add_argument("--days", type=int, default=7, help="the N×24 hours before now (default 7)")
+    kpi.add_argument(
+        "--days", type=_days, default=7, help="the N×24 hours before now (1–365, default 7)"
+    )
     kpi.add_argument("--channel", default=None, help="only what was raised in this channel id")
     kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     kpi.set_defaults(func=cmd_kpi)

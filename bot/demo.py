@@ -219,7 +219,9 @@ def run_demo(out: Path) -> DemoResult:
             encoding="utf-8",
         )
         alerts_md = out / "alerts.md"
-        alerts_md.write_text(build_alerts_markdown(findings, now=NOW), encoding="utf-8")
+        alerts_md.write_text(
+            build_alerts_markdown(findings, now=NOW, tz=CLIENT_TZ), encoding="utf-8"
+        )
         services.background.shutdown()
     finally:
         db.dispose()

@@ -45,8 +45,7 @@ def when_ready(server: Any) -> None:
 
     services = getattr(server.app.wsgi(), "services", None)
     if services is not None:
-        _drainer = start_drainer(services)
-        server.log.info("outbox drainer started (pid %s)", _drainer)
+        _drainer = start_drainer(services)  # it says so itself, with its pid
 
 
 def post_fork(server: Any, worker: Any) -> None:

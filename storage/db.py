@@ -61,6 +61,20 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def error_reason(error: BaseException, url: str) -> str:
+    """The database driver's own reason for `error`, on one line, the URL's password masked."""
+    cause = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    reason = lines[0] if lines else cause.__class__.__name__
+    parsed = make_url(url)
+    if parsed.password:
+        reason = reason.replace(str(parsed.password), "***")
+    if parsed.get_backend_name() == "sqlite":
+        where = parsed.database
+        reason += f" (the SQLite file {where}: does its folder exist, may Baton write it?)"
+    return reason
+
+
 def hold_write_gate(engine: Engine, info: dict[Any, Any]) -> None:
     """Wait in the write gate of `engine`'s SQLite file (see storage.write_gate), once per
     pooled connection (`info` is the connection's); the pool lets the next writer go when the

@@ -41,8 +41,14 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
                 writer = csv.writer(handle)
                 writer.writerow([column.name for column in table.columns])
                 ordered = _rows(table).order_by(*table.primary_key.columns)
+                shown = [_SHOWN.get((name, column.name), _text) for column in table.columns]
                 for row in session.execute(ordered.execution_options(yield_per=1000)):
-                    writer.writerow(["" if value is None else _text(value) for value in row])
+                    writer.writerow(
+                        [
+                            "" if value is None else show(value)
+                            for show, value in zip(shown, row, strict=True)
+                        ]
+                    )
                     rows += 1
             written.append((path, rows))
     return written
@@ -55,6 +61,14 @@ def _rows(table: Table) -> Select[tuple[object, ...]]:
     answers = select(func.count()).where(NpsAnswer.round_id == NpsRound.id).scalar_subquery()
     shown = select(NpsRound.id).where(answers >= NpsRound.min_responses)
     return select(table).where(table.c.round_id.in_(shown))
+
+
+def _severity(value: object) -> str:
+    return f"sev{value}"
+
+
+# Columns written as Baton shows them elsewhere, not as stored.
+_SHOWN = {("escalations", "severity"): _severity}
 
 
 def _text(value: object) -> str:

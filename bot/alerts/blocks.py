@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.alerts.rules import RECOVER, REPEAT, Finding
 from bot.core.blocks import Block, context, escape, section, slack_date
 from bot.core.formatting import value_text
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def figures(finding: Finding) -> str:
@@ -81,18 +84,28 @@ def build_summary_message(rule: str, step: str, findings: list[Finding]) -> dict
     return {"text": text.split("*")[1], "blocks": blocks}
 
 
-def to_markdown(text: str) -> str:
-    """Slack mrkdwn to Markdown, near enough for a preview: *bold* → **bold**, dates as text."""
-    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+def to_markdown(text: str, tz: ZoneInfo = UTC_ZONE) -> str:
+    """Slack mrkdwn to Markdown, near enough for a preview: *bold* → **bold**, and dates (which
+    Slack shows in each reader's zone) as text in `tz`, the team's."""
+
+    def local(match: re.Match[str]) -> str:
+        moment = datetime.fromtimestamp(int(match.group(1)), tz)
+        return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+
+    text = re.sub(r"<!date\^(\d+)\^[^|]*\|[^>]*>", local, text)
     text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
     text = re.sub(r"<#([A-Z0-9]+)>", r"#\1", text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"**\1**", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def build_alerts_markdown(findings: list[Finding], *, now: datetime) -> str:
-    """The alerts firing at `now`, as Markdown (the demo writes it next to the digest)."""
-    lines = [f"# Alerts firing at {now:%Y-%m-%d %H:%M} UTC", ""]
+def build_alerts_markdown(
+    findings: list[Finding], *, now: datetime, tz: ZoneInfo = UTC_ZONE
+) -> str:
+    """The alerts firing at `now`, as Markdown in the team's zone `tz` (the demo writes it next
+    to the digest)."""
+    here = now.astimezone(tz)
+    lines = [f"# Alerts firing at {here:%Y-%m-%d %H:%M} {here.tzname()}", ""]
     if not findings:
         lines.append("No alert is firing.")
     for finding in findings:
@@ -101,8 +114,8 @@ def build_alerts_markdown(findings: list[Finding], *, now: datetime) -> str:
         lines.append(figures(finding))
         if finding.detail:
             lines.append("")
-            lines.append(to_markdown(finding.detail))
+            lines.append(to_markdown(finding.detail, tz))
         if finding.look_at:
-            lines.extend(["", f"**Look at:** {to_markdown(finding.look_at)}"])
+            lines.extend(["", f"**Look at:** {to_markdown(finding.look_at, tz)}"])
         lines.append("")
     return "\n".join(lines)

@@ -18,7 +18,11 @@ def calendar_from_env(
     PREFIX + COMPANY_HOLIDAYS adds days off to `default`'s."""
     tz = parse(env, prefix + "TIMEZONE", timezone, "an IANA time zone such as America/Bogota")
     hours = parse(
-        env, prefix + "WORKHOURS", workhours, "working hours as HH:MM-HH:MM, e.g. 09:00-18:00"
+        env,
+        prefix + "WORKHOURS",
+        workhours,
+        "working hours as HH:MM-HH:MM, start and end apart, e.g. 09:00-18:00, or 22:00-06:00 "
+        "across midnight",
     )
     days = parse(env, prefix + "WORKDAYS", workdays, "days such as mon-fri or mon,tue,thu")
     holidays = parse(

@@ -97,9 +97,11 @@ def workdays(raw: str) -> frozenset[int]:
 
 
 def workhours(raw: str) -> tuple[time, time]:
+    """`09:00-18:00`, or a shift across midnight, `22:00-06:00` (it belongs to the day it
+    starts on)."""
     first, last = raw.replace(" ", "").split("-", 1)
     start, end = time.fromisoformat(first), time.fromisoformat(last)
-    if end <= start:
+    if end == start:
         raise ValueError(raw)
     return start, end
 

@@ -167,7 +167,13 @@ def _database_url(raw: str) -> str:
         raise ConfigError("DATABASE_URL", f"expected {expected}, got a {scheme}:// URL")
     url = f"{scheme}://{rest}"
     try:
-        make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         raise ConfigError("DATABASE_URL", f"expected {expected}; this one cannot be read") from None
+    if scheme == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "DATABASE_URL",
+            "an in-memory SQLite database is lost when Baton exits and is not shared by its "
+            "processes; give a file: sqlite:///baton.db",
+        )
     return url

@@ -41,11 +41,17 @@ class BusinessCalendar:
             object.__setattr__(self, "_holidays", found)
 
     @property
+    def crosses_midnight(self) -> bool:
+        """A night shift (22:00–06:00): each working day's hours end the next morning."""
+        return self.end <= self.start
+
+    @property
     def workday_seconds(self) -> float:
-        """Length of one working day."""
-        return (
+        """Length of one working day, on the clock (a day of a daylight-saving change aside)."""
+        seconds = (
             datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
         ).total_seconds()
+        return seconds + 86400 if self.crosses_midnight else seconds
 
     def is_working_day(self, day: date) -> bool:
         """Whether `day` is a working day that is neither a public holiday nor a company day off."""
@@ -57,16 +63,26 @@ class BusinessCalendar:
         """Whether `moment` falls inside working hours of a working day."""
         return self.business_seconds(moment, moment + timedelta(seconds=1)) > 0
 
-    def _windows(self, first_day: date) -> Iterator[tuple[datetime, datetime]]:
-        """Working intervals, as aware datetimes, from `first_day` on."""
+    def _windows(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working intervals, as aware datetimes, from the one that may hold `moment` on. A
+        shift across midnight belongs to the day it starts on (its working day and holidays),
+        so the day before `moment` may hold it too."""
+        first_day = moment.astimezone(self.tz).date()
+        if self.crosses_midnight:
+            first_day -= timedelta(days=1)
         for offset in range(_MAX_DAYS):
             day = first_day + timedelta(days=offset)
             if self.is_working_day(day):
-                # In UTC: arithmetic on two datetimes of one zone ignores its offsets.
-                yield (
-                    datetime.combine(day, self.start, self.tz).astimezone(UTC),
-                    datetime.combine(day, self.end, self.tz).astimezone(UTC),
-                )
+                yield self.hours_of(day)
+
+    def hours_of(self, day: date) -> tuple[datetime, datetime]:
+        """The working hours of `day` (a working day), in UTC: arithmetic on two datetimes of
+        one zone would ignore its offsets."""
+        end_day = day + timedelta(days=1) if self.crosses_midnight else day
+        return (
+            datetime.combine(day, self.start, self.tz).astimezone(UTC),
+            datetime.combine(end_day, self.end, self.tz).astimezone(UTC),
+        )
 
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of [start, end) that fall inside working time."""
@@ -74,7 +90,7 @@ class BusinessCalendar:
             return 0.0
         start, end = start.astimezone(UTC), end.astimezone(UTC)
         total = 0.0
-        for window_start, window_end in self._windows(start.astimezone(self.tz).date()):
+        for window_start, window_end in self._windows(start):
             if window_start >= end:
                 break
             lo = max(start, window_start)
@@ -87,7 +103,7 @@ class BusinessCalendar:
         """The moment at which `seconds` of working time have passed since `start`."""
         remaining = seconds
         start = start.astimezone(UTC)
-        for window_start, window_end in self._windows(start.astimezone(self.tz).date()):
+        for window_start, window_end in self._windows(start):
             if window_end <= start:
                 continue
             lo = max(start, window_start)

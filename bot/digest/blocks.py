@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.alerts.blocks import finding_line, to_markdown
 from bot.alerts.rules import Finding
@@ -66,13 +67,55 @@ def _period(week: date, end: date) -> str:
     return f"{week.day} – {last}"
 
 
-def _baseline_note(digest: Digest) -> str:
+def comparisons_note(digest: Digest) -> str:
+    """What the ▲ and ▼ compare against, and what is not known yet."""
+    head = f"Monday to Sunday in {digest.timezone}. ▲/▼ against last week"
     if digest.baseline_first is None:
-        return "no baseline yet"
-    return (
-        f"baseline: the median week of the first {digest.baseline_weeks} weeks from "
-        f"{digest.baseline_first:%d %b %Y}"
-    )
+        head += (
+            f"; no baseline yet (it will be the median week of the first {digest.baseline_weeks} "
+            "full weeks Baton measures)"
+        )
+    else:
+        head += (
+            f" and the baseline (the median week of the first {digest.baseline_weeks} weeks from "
+            f"{digest.baseline_first:%d %b %Y})"
+        )
+    return head + "; trends are least-squares slopes over 8 weeks."
+
+
+# Why a family has no figures yet, in the words of what would give it some.
+NOT_MEASURED = {
+    "escalations": "no escalation recorded yet (`/escalate`)",
+    "blockers": "no blocker recorded yet (`/blocker`)",
+    "latency": "no message in the channels Baton is in has waited for an answer yet",
+    "nps": "no survey round has closed yet",
+}
+CHART_NAMES = {
+    "latency": "response latency",
+    "activity": "escalations and blockers",
+    "nps": "internal NPS",
+}
+
+
+def not_measured_text(family: str) -> str:
+    return f"Not measured yet: {NOT_MEASURED[family]}."
+
+
+def charts_note(digest: Digest) -> str:
+    """Which charts are in the thread, and why the others are not."""
+    missing = {
+        "latency": "latency" in digest.not_measured,
+        "activity": {"escalations", "blockers"} <= set(digest.not_measured),
+        "nps": "nps" in digest.not_measured,
+    }
+    drawn = [CHART_NAMES[name] for name, gone in missing.items() if not gone]
+    skipped = [CHART_NAMES[name] for name, gone in missing.items() if gone]
+    if not drawn:
+        return "No charts yet: nothing is measured yet."
+    note = f"Charts of the last {digest.weeks.count} weeks in the thread: {', '.join(drawn)}."
+    if skipped:
+        note += f" Not drawn, as not measured yet: {', '.join(skipped)}."
+    return note
 
 
 def _previous_label(family: str) -> str:
@@ -82,7 +125,7 @@ def _previous_label(family: str) -> str:
 def _family_section(digest: Digest, family: str) -> list[Block]:
     title = FAMILY_TITLES[family]
     if family in digest.not_measured:
-        return [section(f"*{title}*\nNot measured yet.")]
+        return [section(f"*{title}*\n{not_measured_text(family)}")]
     fields = []
     for line in digest.headlines.get(family, [])[:10]:
         text = f"*{line.label}*\n{value_text(line.value, line.unit)}"
@@ -147,10 +190,7 @@ def build_digest_message(digest: Digest) -> dict[str, Any]:
     period = _period(digest.week, digest.week_end)
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"Weekly digest · {period}", 150)},
-        context(
-            f"Monday to Sunday in {digest.timezone}. ▲/▼ against last week and the "
-            f"{_baseline_note(digest)}; trends are least-squares slopes over 8 weeks."
-        ),
+        context(comparisons_note(digest)),
     ]
     for family in FAMILY_NAMES:
         blocks.extend(_family_section(digest, family))
@@ -181,28 +221,29 @@ def build_digest_message(digest: Digest) -> dict[str, Any]:
     )
     blocks.append(
         context(
-            f"Charts of the last {digest.weeks.count} weeks in the thread. "
-            "`/kpi` answers any number on demand; `/kpi chart latency` sends a chart by DM."
+            f"{charts_note(digest)} `/kpi` answers any number on demand; `/kpi chart latency` "
+            "sends a chart by DM."
         )
     )
     return {"text": f"Weekly digest, {period}", "blocks": blocks}
 
 
 def build_digest_markdown(digest: Digest, charts: Sequence[Chart]) -> str:
-    """A Markdown preview of the digest, with its charts as images next to the file."""
+    """A Markdown preview of the digest, with its charts as images next to the file; its dates
+    are in the team's zone, as Slack would show them to someone there."""
+    tz = ZoneInfo(digest.timezone)
     period = _period(digest.week, digest.week_end)
     lines = [
         f"# Weekly digest · {period}",
         "",
-        f"_Monday to Sunday in {digest.timezone}. ▲/▼ against last week and the "
-        f"{_baseline_note(digest)}; trends are least-squares slopes over 8 weeks._",
+        f"_{comparisons_note(digest)}_",
         "",
     ]
     for family in FAMILY_NAMES:
         lines.append(f"## {FAMILY_TITLES[family]}")
         lines.append("")
         if family in digest.not_measured:
-            lines.extend(["Not measured yet.", ""])
+            lines.extend([not_measured_text(family), ""])
             continue
         lines.extend(["| Figure | This week | Compared |", "|---|---:|---|"])
         for line in digest.headlines.get(family, []):
@@ -211,8 +252,8 @@ def build_digest_markdown(digest: Digest, charts: Sequence[Chart]) -> str:
         lines.append("")
     readiness = readiness_line(digest)
     if readiness is not None:
-        lines.extend(["## Transfer readiness", "", to_markdown(readiness), ""])
-    lines.extend(["## Alerts", "", to_markdown(_alert_lines(digest.alerts)), ""])
+        lines.extend(["## Transfer readiness", "", to_markdown(readiness, tz), ""])
+    lines.extend(["## Alerts", "", to_markdown(_alert_lines(digest.alerts), tz), ""])
     for title, shown, total in (
         (
             "Oldest open escalations",
@@ -226,11 +267,11 @@ def build_digest_markdown(digest: Digest, charts: Sequence[Chart]) -> str:
         ),
     ):
         lines.extend([f"## {title}", ""])
-        lines.append(to_markdown("\n".join(shown)) if shown else "None open.")
+        lines.append(to_markdown("\n".join(shown), tz) if shown else "None open.")
         if total > len(shown):
             lines.append(f"\n…{total} open in all.")
         lines.append("")
-    lines.extend(["## Charts", ""])
+    lines.extend(["## Charts", "", charts_note(digest), ""])
     for chart in charts:
         lines.extend([f"![{chart.alt_text}]({chart.filename})", ""])
     return "\n".join(lines)

@@ -245,7 +245,8 @@ def subtitle(digest: Digest) -> str:
 
 
 def build_charts(digest: Digest) -> list[Chart]:
-    """The digest's charts; a family not measured yet has none."""
+    """The digest's charts; a chart of families all not measured yet is not drawn (the message
+    says so)."""
     charts = []
     label = subtitle(digest)
     if "latency" not in digest.not_measured and "latency" in digest.weekly:
@@ -259,7 +260,8 @@ def build_charts(digest: Digest) -> list[Chart]:
                 subtitle=label,
             )
         )
-    if "escalations" in digest.weekly and "blockers" in digest.weekly:
+    nothing_recorded = {"escalations", "blockers"} <= set(digest.not_measured)
+    if "escalations" in digest.weekly and "blockers" in digest.weekly and not nothing_recorded:
         charts.append(
             activity_chart(
                 digest.weekly["escalations"],

@@ -9,7 +9,7 @@ from bot.core.ids import OutboxKind
 from bot.core.lazy import lazy_module
 from bot.core.weeks import last_full_week
 from bot.digest.build import Digest, build_charts, build_digest, subtitle
-from bot.digest.charts import Chart, latency_chart, nps_chart
+from bot.digest.charts import Chart, activity_chart, latency_chart, nps_chart
 from bot.runtime.outbox import promise
 from bot.runtime.replies import Tell, teller
 from bot.runtime.services import Services
@@ -34,6 +34,16 @@ def chart_for(services: Services, subject: str) -> Chart:
 
 
 def _empty_chart(digest: Digest, subject: str) -> Chart:
+    """The chart of a subject not measured yet, asked for by name: its frame, with no data."""
+    if subject in ("escalations", "blockers"):
+        return activity_chart(
+            digest.weekly["escalations"],
+            digest.weekly["blockers"],
+            escalation_baseline=None,
+            alert_factor=digest.escalation_factor,
+            blocker_baseline=None,
+            subtitle=subtitle(digest),
+        )
     if subject == "latency":
         frame = pd.DataFrame(
             float("nan"),

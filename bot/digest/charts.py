@@ -339,6 +339,24 @@ def activity_chart(
     )
 
 
+# How far the NPS axis reaches past the scores; and 0 stays in view when this close to them.
+NPS_MARGIN = 15
+NPS_ZERO_WITHIN = 30
+
+
+def nps_limits(scores: Sequence[float], threshold: float) -> tuple[float, float]:
+    """The NPS axis: the scores and the threshold line with a margin, 0 too when the scores come
+    within 30 points of it; the whole −100…+100 when there is no score."""
+    if not scores:
+        return -100.0, 110.0
+    low = min(min(scores), threshold)
+    high = max(max(scores), threshold)
+    if low <= NPS_ZERO_WITHIN:
+        low = min(low, 0.0)
+    # Up to 110: room for the label above a score of 100.
+    return max(-100.0, low - NPS_MARGIN), min(110.0, high + NPS_MARGIN)
+
+
 def nps_chart(
     rounds: pd.DataFrame,
     *,
@@ -374,11 +392,12 @@ def nps_chart(
         color=COLORS["score"],
         label="Internal NPS of the round",
     )
+    limits = nps_limits(rounds["score"].dropna().tolist(), threshold)
     for start, score in zip(starts, rounds["score"], strict=True):
         if pd.isna(score):
             axis.annotate(
                 "too few answers\nto show a score",
-                (start, 0),
+                (start, limits[0] + (limits[1] - limits[0]) * 0.08),
                 ha="center",
                 fontsize=9,
                 color="#555555",
@@ -401,7 +420,7 @@ def nps_chart(
         label=f"Healthy at {threshold:g} or more",
     )
     axis.axhline(0, color="#bbbbbb", linewidth=1)
-    axis.set_ylim(-100, 110)
+    axis.set_ylim(*limits)
     axis.yaxis.set_major_formatter(
         ticker.FuncFormatter(lambda value, _: f"{value:+.0f}" if value else "0")
     )

@@ -40,6 +40,7 @@ class Outcome:
     status: str  # "posted", "done already", "busy" (another run holds it), "failed"
     parts: tuple[str, ...] = ()
     error: str | None = None
+    refused: bool = False  # Slack refused (not_in_channel…), rather than could not be reached
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def post_once(
             ", ".join(posted) or "nothing",
             error_code(exc),
         )
-        return Outcome(channel, period, "failed", tuple(posted), error_code(exc))
+        return Outcome(
+            channel, period, "failed", tuple(posted), error_code(exc), refused=is_permanent(exc)
+        )
     with services.db.unit_of_work() as session:
         store.complete(session, post_id, now=services.now())
     return Outcome(channel, period, "posted", tuple(posted))

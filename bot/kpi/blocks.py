@@ -216,16 +216,23 @@ COMPARED: dict[str, dict[str, str]] = {
         "90th percentile wait": "p90_seconds",
     },
 }
-# Where a change is measured in points, not percent: a score that crosses zero has no ratio.
-_POINTS = frozenset({"score"})
+
+
+def in_points(key: str) -> bool:
+    """Whether a change of `key` is told in points: rates (0 to 1, told as percentages, so that
+    72% → 91% is 19 points, not 26%) and scores (which cross zero and have no ratio). Counts and
+    durations change in percent."""
+    return key == "score" or key.endswith("_rate")
 
 
 def change_text(value: float | None, reference: float | None, key: str = "") -> str | None:
-    """`▲ 25%`, `▼ 10%`, `= 0%` (or points for a score); None when there is nothing to say."""
+    """`▲ 25%`, `▼ 10%`, `= 0%`, or `▲ 19 pts` for a rate or a score; None when there is
+    nothing to say."""
     if value is None or reference is None:
         return None
-    if key in _POINTS:
-        points = round(value - reference)
+    if in_points(key):
+        scale = 100 if key.endswith("_rate") else 1
+        points = round((value - reference) * scale)
         arrow = "▲" if points > 0 else "▼" if points < 0 else "="
         return f"{arrow} {abs(points)} pts"
     if reference == 0:

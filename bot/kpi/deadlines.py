@@ -46,8 +46,9 @@ def _windows(calendar: BusinessCalendar, first: date, last: date) -> tuple[np.nd
     day = first
     while day <= last:
         if calendar.is_working_day(day):
-            starts.append(datetime.combine(day, calendar.start, calendar.tz).astimezone(UTC))
-            ends.append(datetime.combine(day, calendar.end, calendar.tz).astimezone(UTC))
+            start, end = calendar.hours_of(day)
+            starts.append(start)
+            ends.append(end)
         day += timedelta(days=1)
     ws = np.array([_epoch_ns(moment) for moment in starts], dtype=np.int64)
     we = np.array([_epoch_ns(moment) for moment in ends], dtype=np.int64)

@@ -145,9 +145,11 @@ def _start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Pop
     )
 
 
-def _stop(server: subprocess.Popen[str]) -> None:
+def _stop(server: subprocess.Popen[str]) -> str:
+    """Stop the server; what it wrote to stderr."""
     server.terminate()
-    server.wait(timeout=30)
+    _, errors = server.communicate(timeout=30)
+    return errors or ""
 
 
 def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
@@ -182,7 +184,10 @@ def test_serve_creates_a_fresh_sqlite_file_and_answers_signed_requests(
         [post] = fake_slack.wait_for("chat.postMessage", timeout=15)
         assert post.args["channel"] == "CGENERAL"
     finally:
-        _stop(server)
+        logged = _stop(server)
+    # A correct setup starts without a warning, and says each thing once.
+    assert "WARNING" not in logged and "Traceback" not in logged
+    assert logged.count("outbox drainer started") == 1
 
 
 def test_the_procfile_web_process_serves_and_posts(tmp_path: Path, fake_slack: FakeSlack) -> None:
@@ -315,6 +320,7 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1
     assert rows[0]["title"] == 'Payments, "EU" down'
+    assert rows[0]["severity"] == "sev1"  # as Slack and the README say it
     assert rows[0]["created_at"] == "2026-11-23T14:00:00+00:00"
     with (tmp_path / "out" / "blockers.csv").open() as handle:
         assert handle.readline().startswith("id,team_id,text,status")
@@ -442,3 +448,85 @@ def test_kpi_json_prints_the_subjects_keys_at_the_top_level(tmp_path: Path) -> N
     refused = run_baton("kpi", "blockers", "--days", "400", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert refused.returncode == 2
     assert "1 to 365 days" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://postgres:hunter2@127.0.0.1:1/test", "port 1 failed: Connection refused"),
+        (
+            "postgresql://postgres:hunter2@127.0.0.1:5432/nosuchdb",
+            'database "nosuchdb" does not exist',
+        ),
+        (
+            "sqlite:////proc/nope/baton.db",
+            "unable to open database file (the SQLite file /proc/nope/baton.db",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [("kpi", "escalations", "--json"), ("export", "--out", "out"), ("db", "upgrade")],
+)
+def test_a_database_that_cannot_be_used_is_refused_with_the_drivers_reason(
+    url: str, reason: str, command: tuple[str, ...], tmp_path: Path
+) -> None:
+    from tests.conftest import _postgres_problem
+
+    if url.startswith("postgresql") and "port 1" not in url and _postgres_problem():
+        pytest.skip("no PostgreSQL server to say the database does not exist")
+    result = run_baton(*command, env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("baton: DATABASE_URL: ") and reason in line
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused_in_one_line(url: str, tmp_path: Path) -> None:
+    result = run_baton("kpi", "--json", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "baton: DATABASE_URL: an in-memory SQLite database is lost when Baton exits and is not "
+        "shared by its processes; give a file: sqlite:///baton.db"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("export", "--out", "/etc/passwd"),
+            "baton: --out /etc/passwd: that is a file, not a folder",
+        ),
+        (
+            ("demo", "--out", "/proc/nope"),
+            "baton: --out /proc/nope: cannot write there (No such file or directory)",
+        ),
+        (
+            ("digest", "--dry-run", "--out", "/etc/passwd/x"),
+            "baton: --out /etc/passwd/x: cannot write there (Not a directory)",
+        ),
+    ],
+)
+def test_a_folder_that_cannot_be_written_is_refused_in_one_line_before_any_database(
+    args: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    result = run_baton(*args, env={"DATABASE_URL": f"sqlite:///{tmp_path}/b.db"}, cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert not (tmp_path / "b.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("days", "reason"),
+    [("-3", "a period runs from 1 to 365 days; -3 is not"), ("x", "a whole number of days")],
+)
+def test_a_bad_period_is_refused_before_the_database_is_touched(
+    days: str, reason: str, tmp_path: Path
+) -> None:
+    result = run_baton(
+        "kpi", "--days", days, env={"DATABASE_URL": f"sqlite:///{tmp_path}/b.db"}, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert reason in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "b.db").exists()

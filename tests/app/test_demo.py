@@ -61,7 +61,11 @@ def test_the_demo_writes_the_digest_and_alerts_the_same_every_run(tmp_path: Path
     for title in ("## Escalations", "## Blockers", "## Response latency", "## Internal NPS"):
         assert title in markdown
     assert "Not measured yet" not in markdown
+    # The preview tells times in the team's zone (New York), as Slack would show them there.
+    assert "UTC" not in markdown
+    assert "opened 2026-09-11 09:53 EDT" in markdown  # stored as 13:53 UTC
     alerts = (out / "alerts.md").read_text()
+    assert alerts.startswith("# Alerts firing at 2026-11-23 09:30 EST")
     assert "sev2 escalation #" in alerts and "unacknowledged past its timeout" in alerts
 
 

@@ -261,3 +261,9 @@ def test_bot_scopes_cover_every_call_and_event_and_ask_for_nothing_more() -> Non
     needed = _needed_scopes()
     assert needed - set(granted) == set(), "Slack would refuse these calls or events"
     assert set(granted) - needed == set(), "nothing Baton does needs these scopes"
+
+
+def test_the_kpi_usage_hint_names_every_period_and_subcommand() -> None:
+    hint = _commands(manifest())["/kpi"]["usage_hint"]
+    for word in ("7d", "30d", "90d", "Nw", "scorecard", "checkin [N]", "chart", "nps start"):
+        assert word in hint, word

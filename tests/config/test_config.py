@@ -70,7 +70,8 @@ def test_values_are_read() -> None:
         ({"BATON_SEV1_TIMEOUT": "soon"}, "BATON_SEV1_TIMEOUT"),
         ({"BATON_SEV3_TIMEOUT": "-4h"}, "BATON_SEV3_TIMEOUT"),
         ({"BATON_BLOCKER_SLA": "2 weeks"}, "BATON_BLOCKER_SLA"),
-        ({"BATON_WORKHOURS": "18:00-09:00"}, "BATON_WORKHOURS"),
+        ({"BATON_WORKHOURS": "09:00-09:00"}, "BATON_WORKHOURS"),
+        ({"BATON_WORKHOURS": "9am-5pm"}, "BATON_WORKHOURS"),
         ({"BATON_WORKDAYS": "funday"}, "BATON_WORKDAYS"),
         ({"BATON_HOLIDAYS": "XX"}, "BATON_HOLIDAYS"),
         ({"BATON_ADMINS": "alice"}, "BATON_ADMINS"),
@@ -118,3 +119,10 @@ def test_web_concurrency_must_be_a_whole_number_of_workers(raw: str) -> None:
         load_settings(BASE | {"WEB_CONCURRENCY": raw})
     assert refused.value.variable == "WEB_CONCURRENCY"
     assert load_settings(BASE | {"WEB_CONCURRENCY": "3"}).web_concurrency == 3
+
+
+def test_working_hours_may_cross_midnight() -> None:
+    calendar = load_settings(BASE | {"BATON_WORKHOURS": "18:00-09:00"}).calendar
+    assert (calendar.start.hour, calendar.end.hour, calendar.workday_seconds) == (18, 9, 15 * 3600)
+    with pytest.raises(ConfigError, match="22:00-06:00 across midnight"):
+        load_settings(BASE | {"BATON_WORKHOURS": "09:00-09:00"})

@@ -62,3 +62,45 @@ def test_wall_clock_durations_ignore_the_calendar() -> None:
     start = at(2026, 11, 21, 23, 50)
     assert parse_duration("15m").after(start, calendar) == at(2026, 11, 22, 0, 5)
     assert parse_duration("15m").after(start, calendar, times=2) == at(2026, 11, 22, 0, 20)
+
+
+UTC_NIGHT = BusinessCalendar(ZoneInfo("UTC"), start=time(22, 0), end=time(6, 0))
+
+
+def test_a_night_shift_across_midnight_belongs_to_the_day_it_starts() -> None:
+    utc = ZoneInfo("UTC")
+    assert UTC_NIGHT.workday_seconds == 8 * 3600
+    # Mon 2026-11-23 23:00 → Tue 05:00: inside Monday's shift, six hours.
+    assert UTC_NIGHT.business_seconds(
+        at(2026, 11, 23, 23, tz=utc), at(2026, 11, 24, 5, tz=utc)
+    ) == (6 * 3600)
+    # Mon 21:00 → Tue 07:00 holds the whole shift, 22:00–06:00: eight hours.
+    assert UTC_NIGHT.business_seconds(
+        at(2026, 11, 23, 21, tz=utc), at(2026, 11, 24, 7, tz=utc)
+    ) == (8 * 3600)
+    # Fri 23:00 → Mon 23:00: Friday's shift to Saturday 06:00 (7 h), no weekend shift, then
+    # Monday 22:00–23:00 (1 h).
+    assert UTC_NIGHT.business_seconds(
+        at(2026, 11, 27, 23, tz=utc), at(2026, 11, 30, 23, tz=utc)
+    ) == (8 * 3600)
+    assert UTC_NIGHT.is_working_time(at(2026, 11, 28, 3, tz=utc))  # Saturday 03:00: Friday's
+    assert not UTC_NIGHT.is_working_time(at(2026, 11, 29, 3, tz=utc))  # Sunday 03:00
+    # An hour of working time from Mon 23:30 ends at Tue 00:30.
+    assert UTC_NIGHT.add_business_seconds(at(2026, 11, 23, 23, 30, tz=utc), 3600) == at(
+        2026, 11, 24, 0, 30, tz=utc
+    )
+
+
+def test_a_night_shift_over_a_daylight_saving_change_counts_real_hours() -> None:
+    night = BusinessCalendar(NY, start=time(22, 0), end=time(6, 0), workdays=frozenset(range(7)))
+    # Clocks went back at 02:00 on Sun 2026-11-01: Saturday's shift, 22:00 EDT → 06:00 EST,
+    # lasted nine real hours.
+    assert night.business_seconds(at(2026, 10, 31, 21), at(2026, 11, 1, 7)) == 9 * 3600
+    # Clocks went forward at 02:00 on Sun 2026-03-08: Saturday's shift lasted seven.
+    assert night.business_seconds(at(2026, 3, 7, 21), at(2026, 3, 8, 7)) == 7 * 3600
+
+
+def test_a_holiday_takes_the_night_shift_that_starts_on_it() -> None:
+    night = BusinessCalendar(NY, start=time(22, 0), end=time(6, 0), country="US")
+    # Thanksgiving, Thu 2026-11-26: no shift that night; Wednesday's ends Thursday 06:00.
+    assert night.business_seconds(at(2026, 11, 26, 0), at(2026, 11, 27, 6)) == 6 * 3600

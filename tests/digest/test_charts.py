@@ -11,7 +11,14 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from bot.digest.charts import Chart, activity_chart, latency_chart, nps_chart, readiness_chart
+from bot.digest.charts import (
+    Chart,
+    activity_chart,
+    latency_chart,
+    nps_chart,
+    nps_limits,
+    readiness_chart,
+)
 from bot.kpi.weekly import BLOCKER_KEYS, ESCALATION_KEYS, LATENCY_KEYS
 
 MONDAYS = [date(2026, 9, 7) + timedelta(weeks=n) for n in range(6)]
@@ -102,7 +109,18 @@ def test_the_nps_chart_draws_the_line_at_50_and_the_response_rate() -> None:
     texts = [text.get_text() for text in axis.texts]
     assert "+54" in texts and "+43" in texts
     assert "too few answers\nto show a score" in texts
+    assert axis.get_ylim() == (28, 69)  # 43 − 15 to 54 + 15: no half-empty chart
     assert size(chart.png) == (1200, 650)
+
+
+def test_the_nps_axis_fits_the_scores_keeping_the_line_and_zero_when_close() -> None:
+    # Rounds between 43 and 77 with the line at 50: 43 − 15 to 77 + 15.
+    assert nps_limits([77, 43, 60], 50) == (28, 92)
+    # A round at 20 comes within 30 points of 0: 0 stays in view, then the margin.
+    assert nps_limits([20, 55], 50) == (-15, 70)
+    # Far below zero and up to the top: bounded by the scale.
+    assert nps_limits([-95, 100], 50) == (-100, 110)
+    assert nps_limits([], 50) == (-100, 110)  # no score: the whole scale
 
 
 def test_the_readiness_chart_draws_the_transfer_date_and_leaves_gaps() -> None:

@@ -246,5 +246,29 @@ def test_headline_numbers_worked_by_hand(make_baton: Callable[..., Baton]) -> No
     assert escalation_fields == ["*Opened*\n4\n_▲ 33% vs last week · ▲ 100% vs baseline (2) · "
                                  "trend +0.5 a week_"]  # fmt: skip
     texts = [block.get("text", {}).get("text", "") for block in message["blocks"]]
-    assert "*Response latency*\nNot measured yet." in texts
-    assert "*Internal NPS*\nNot measured yet." in texts
+    assert (
+        "*Response latency*\nNot measured yet: no message in the channels Baton is in has "
+        "waited for an answer yet."
+    ) in texts
+    assert "*Internal NPS*\nNot measured yet: no survey round has closed yet." in texts
+    footer = message["blocks"][-1]["elements"][0]["text"]
+    assert footer.startswith(
+        "Charts of the last 12 weeks in the thread: escalations and blockers. Not drawn, as not "
+        "measured yet: response latency, internal NPS."
+    )
+
+
+def test_a_first_digest_on_an_empty_database_says_what_is_not_known_yet(baton: Baton) -> None:
+    monday = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    baton.set_now(monday)
+    outcome = post_digest(baton.services, CHANNEL, WEEK)
+    assert (outcome.status, outcome.parts) == ("posted", ("message",))  # no empty chart
+    [message] = baton.fake_slack.calls_to("chat.postMessage")
+    blocks = message.args["blocks"]
+    assert blocks[1]["elements"][0]["text"] == (
+        "Monday to Sunday in UTC. ▲/▼ against last week; no baseline yet (it will be the median "
+        "week of the first 6 full weeks Baton measures); trends are least-squares slopes over 8 "
+        "weeks."
+    )
+    assert blocks[-1]["elements"][0]["text"].startswith("No charts yet: nothing is measured yet.")
+    assert baton.fake_slack.calls_to("files.completeUploadExternal") == []

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from storage import escalations
+from storage.db import Database
 from tests.app.test_cli import ENV, run_baton
 from tests.support.fake_slack import FakeSlack
+
+
+def one_escalation_last_week(url: str) -> None:
+    """A database, migrated, with one escalation opened a week ago: the activity is measured."""
+    assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=Path("/tmp")).returncode == 0
+    db = Database(url)
+    with db.unit_of_work() as session:
+        escalations.create_escalation(
+            session,
+            team_id="T1",
+            title="Checkout down",
+            severity=2,
+            reporter_id="UREPORTER",
+            owner_id=None,
+            source_channel_id="CGENERAL",
+            now=datetime.now(UTC) - timedelta(days=7),
+        )
+    db.dispose()
 
 
 def test_a_dry_run_writes_the_digest_without_slack(tmp_path: Path) -> None:
@@ -13,9 +34,11 @@ def test_a_dry_run_writes_the_digest_without_slack(tmp_path: Path) -> None:
     result = run_baton("digest", "--dry-run", "--out", "out", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = sorted(path.name for path in (tmp_path / "out").iterdir())
-    # Nothing recorded yet: every family says "not measured yet"; the activity chart is drawn.
-    assert written == ["digest.json", "digest.md", "escalations-blockers.png"]
-    assert "Not measured yet." in (tmp_path / "out" / "digest.md").read_text()
+    # Nothing recorded yet: every family says why it is not measured, and no chart is drawn.
+    assert written == ["digest.json", "digest.md"]
+    preview = (tmp_path / "out" / "digest.md").read_text()
+    assert "Not measured yet: no escalation recorded yet (`/escalate`)." in preview
+    assert "No charts yet: nothing is measured yet." in preview
 
 
 def test_posting_needs_the_digest_channels_and_a_dry_run_needs_out(tmp_path: Path) -> None:
@@ -36,6 +59,7 @@ def test_now_posts_once_and_force_posts_again(tmp_path: Path, fake_slack: FakeSl
         "SLACK_API_URL": fake_slack.url,
         "BATON_DIGEST_CHANNELS": "C0LEADS",
     }
+    one_escalation_last_week(env["DATABASE_URL"])
     first = run_baton("digest", "--now", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("C0LEADS: digest of the week of ")
@@ -56,6 +80,7 @@ def test_a_channel_that_refuses_is_reported(tmp_path: Path, fake_slack: FakeSlac
         "SLACK_API_URL": fake_slack.url,
         "BATON_DIGEST_CHANNELS": "C0LEADS",
     }
+    one_escalation_last_week(env["DATABASE_URL"])
     result = run_baton("digest", "--now", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "failed" in result.stdout
@@ -66,3 +91,20 @@ def test_a_channel_that_refuses_is_reported(tmp_path: Path, fake_slack: FakeSlac
     again = run_baton("digest", "--now", env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.rstrip().endswith("posted (message, activity)")
+
+
+def test_slack_out_of_reach_is_told_from_a_refusal(tmp_path: Path) -> None:
+    from tests.app.test_cli import free_port
+
+    env = {
+        **ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/baton.db",
+        "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",  # nothing listens there
+        "BATON_DIGEST_CHANNELS": "C0LEADS",
+    }
+    result = run_baton("digest", "--now", env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("baton: digest not posted in full to C0LEADS (")
+    assert "Slack could not be reached; check the network and SLACK_API_URL" in last
+    assert "/invite" not in last

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.core.formatting import Unit
 from storage import escalations
 from tests.support.harness import Baton
 
@@ -108,3 +109,28 @@ def test_an_unknown_chart_gets_the_usage(baton: Baton) -> None:
         body = baton.command("/kpi", text).json()
         assert "Which chart? `/kpi chart latency|escalations|blockers|nps`" in body["text"]
     assert baton.fake_slack.calls_to("conversations.open") == []
+
+
+def test_rates_and_scores_change_in_points_counts_and_durations_in_percent() -> None:
+    from bot.digest.blocks import headline_note
+    from bot.digest.build import Headline
+    from bot.kpi.blocks import change_text
+
+    # 72% → 91% answered within the SLA: 19 points, not the 26% a ratio would say.
+    assert change_text(0.91, 0.72, "within_sla_rate") == "▲ 19 pts"
+    assert change_text(0.60, 0.85, "resolution_rate") == "▼ 25 pts"
+    assert change_text(43, 54, "score") == "▼ 11 pts"
+    assert change_text(12, 8, "opened") == "▲ 50%"  # a count
+    assert change_text(1800, 3600, "median_seconds") == "▼ 50%"  # a duration
+    line = Headline(
+        key="within_sla_rate",
+        label="Answered within SLA",
+        unit=Unit.RATE,
+        value=0.91,
+        previous=0.85,
+        baseline=0.72,
+        trend=0.011,
+    )
+    assert headline_note(line) == (
+        "▲ 6 pts vs last week · ▲ 19 pts vs baseline (72%) · trend +1.1 pts a week"
+    )

@@ -167,8 +167,15 @@ def test_blocker_weeks_worked_by_hand() -> None:
     }
 
 
-def test_vectorised_deadlines_match_duration_after() -> None:
-    calendar = BusinessCalendar(NEW_YORK, country="US")
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        BusinessCalendar(NEW_YORK, country="US"),
+        # A night shift across midnight, its days' holidays and daylight-saving nights included.
+        BusinessCalendar(NEW_YORK, start=time(22, 0), end=time(6, 0), country="US"),
+    ],
+)
+def test_vectorised_deadlines_match_duration_after(calendar: BusinessCalendar) -> None:
     rng = random.Random(11)
     starts = [
         datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 86400 * 400))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import time
 
 import pytest
@@ -58,3 +60,18 @@ def test_an_api_error_is_raised_not_retried(client, fake_slack: FakeSlack) -> No
         client.chat_postMessage(channel="CMISSING", text="hi")
     assert caught.value.response["error"] == "channel_not_found"
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_client_that_gives_up_leaves_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    fake = FakeSlack().start()
+    fake.add_user("UDELAYED")
+    fake.fail("users.info", delay=0.5)
+    host, port = fake.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(b"POST /api/users.info?user=UDELAYED HTTP/1.1\r\nHost: x\r\n"
+                       b"Authorization: Bearer xoxb-1\r\nContent-Length: 0\r\n\r\n")  # fmt: skip
+        # Gone before the answer, and with an unread reset: the write fails on the fake's side.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(1.0)
+    fake.stop()
+    assert "Traceback" not in capfd.readouterr().err

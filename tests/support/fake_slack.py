@@ -1,4 +1,9 @@
-"""A fake Slack Web API on 127.0.0.1: Slack-shaped answers, calls recorded, failures on demand."""
+"""A fake Slack Web API on 127.0.0.1: Slack-shaped answers, calls recorded, failures on demand.
+
+The tests start it in-process. `python -m tests.support.fake_slack [--port 8765]` runs it on its
+own, printing each call, so that Baton can be tried on one machine with no Slack at all (the
+README's "Try it locally").
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import contextlib
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,9 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.signing import TEAM_ID
+
 BOT_USER_ID = "UBATON"
 BOT_ID = "BBATON"
-TEAM_ID = "T0BATON"
 
 # Form fields slack_sdk sends JSON-encoded.
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
@@ -41,6 +48,16 @@ class _Failure:
     delay: float = 0.0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up waiting (a test's timeout) is no error of the fake's."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @dataclass
 class FakeSlack:
     """Start it, point SLACK_API_URL at `.url`, then read `.calls`."""
@@ -54,25 +71,30 @@ class FakeSlack:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
+    echo: bool = False  # print each call (when run on its own)
 
     # -- control -------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
+    def start(self, port: int = 0) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                fake._handle(self)
+                self.do_POST()
 
             def do_POST(self) -> None:
-                fake._handle(self)
+                try:
+                    fake._handle(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up waiting (a test's timeout): nothing to answer.
+                    self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -219,6 +241,10 @@ class FakeSlack:
     def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
         with self._lock:
             self.calls.append(Call(method, args, token, time.monotonic()))
+        if self.echo:
+            where = args.get("channel") or args.get("channel_id") or args.get("user") or ""
+            said = str(args.get("text") or "")[:160]
+            print(f"{method} {where} {said}".rstrip(), flush=True)
 
     def _next_failure(self, method: str) -> _Failure | None:
         with self._lock:
@@ -339,3 +365,24 @@ def _send(
         request.send_header(name, value)
     request.end_headers()
     request.wfile.write(data)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A stand-in for Slack's Web API, on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    fake = FakeSlack(echo=True)
+    for user in ("U0LOCAL", "U0OWNER"):
+        fake.add_user(user)
+    fake.start(args.port)
+    print(f"Fake Slack Web API: SLACK_API_URL={fake.url}  (Ctrl-C stops it)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

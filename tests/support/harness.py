@@ -24,12 +24,11 @@ from bot.runtime.services import Services
 from bot.server import create_wsgi_app
 from storage.db import Database
 from storage.models import OutboxTask
-from tests.support.fake_slack import TEAM_ID, FakeSlack
-from tests.support.signing import signed_headers
+from tests.support.fake_slack import FakeSlack
+from tests.support.signing import APP_ID, TEAM_ID, signed_headers, slash_command_form
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
-APP_ID = "A0BATON"
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -138,21 +137,15 @@ class Baton:
         **signing: Any,
     ) -> requests.Response:
         """A slash command, as Slack posts it."""
-        form = {
-            "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
-            "team_domain": "acme",
-            "channel_id": channel,
-            "channel_name": "general",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": APP_ID,
-            "response_url": self.fake_slack.response_url(f"cmd-{uuid.uuid4().hex[:6]}"),
-            "trigger_id": self.trigger_id(),
-        }
-        return self.post(urlencode(form), "application/x-www-form-urlencoded", **signing)
+        form = slash_command_form(
+            command,
+            text,
+            user=user,
+            channel=channel,
+            response_url=self.fake_slack.response_url(f"cmd-{uuid.uuid4().hex[:6]}"),
+            trigger_id=self.trigger_id(),
+        )
+        return self.post(form, "application/x-www-form-urlencoded", **signing)
 
     def block_action(
         self,
