@@ -12,6 +12,7 @@ import contextlib
 import gc
 import os
 import signal
+import time
 from typing import Any
 
 from bot.config.settings import listen_port, web_concurrency
@@ -31,6 +32,8 @@ timeout = 30
 graceful_timeout = 20
 
 _drainer: int | None = None
+# How long the master waits, when stopping, for the drainer to finish its task in hand.
+DRAINER_GRACE_SECONDS = 10.0
 
 
 def when_ready(server: Any) -> None:
@@ -60,6 +63,19 @@ def on_exit(server: Any) -> None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(_drainer, signal.SIGTERM)
-    # The master may already have reaped it (it waits for any child that ends).
+    # It finishes the task in hand. One stuck past that (a Slack call hanging) is killed, so
+    # gunicorn always ends: its claim goes stale and the next drainer does the task again.
+    deadline = time.monotonic() + DRAINER_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            ended, _ = os.waitpid(_drainer, os.WNOHANG)
+        except ChildProcessError:  # the master reaped it already (it waits for any child)
+            return
+        if ended:
+            return
+        time.sleep(0.05)
+    server.log.warning("outbox drainer (pid %s) did not stop; killed", _drainer)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(_drainer, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(_drainer, 0)

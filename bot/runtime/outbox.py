@@ -39,6 +39,8 @@ MAX_ATTEMPTS = 6
 STALE_AFTER = timedelta(minutes=5)
 IDLE_POLL_SECONDS = 0.1
 DRAINER_NICENESS = 19
+# How soon a forked drainer notices SIGTERM or that its parent is gone.
+WATCH_SECONDS = 0.2
 
 
 def promise(services: Services, writer: Writer, kind: str, **payload: Any) -> None:
@@ -160,7 +162,10 @@ def _drain_until_stopped(services: Services, tasks: Mapping[str, Task], parent: 
                    signal.SIGCHLD, signal.SIGTTIN, signal.SIGTTOU, signal.SIGWINCH):  # fmt: skip
         signal.signal(number, signal.SIG_DFL)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # The handler only notes the signal: Event.set() takes a lock that the interrupted main
+    # thread may hold inside stop.wait(), and would then wait for it forever.
+    terminated: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, _frame: terminated.append(number))
     os.nice(DRAINER_NICENESS)
     # Named in `ps` and `top`, where it would otherwise look like one more web worker.
     with contextlib.suppress(OSError):
@@ -168,11 +173,11 @@ def _drain_until_stopped(services: Services, tasks: Mapping[str, Task], parent: 
     # Connections opened before the fork belong to the parent.
     services.db.engine.dispose(close=False)
 
-    def watch_parent() -> None:
-        while not stop.wait(1.0):
-            if os.getppid() != parent:
+    def watch() -> None:
+        while not stop.wait(WATCH_SECONDS):
+            if terminated or os.getppid() != parent:
                 stop.set()
 
-    threading.Thread(target=watch_parent, daemon=True).start()
+    threading.Thread(target=watch, daemon=True).start()
     log.info("outbox drainer started (pid %s)", os.getpid())
     Drainer(services, tasks).run(stop)
