@@ -12,9 +12,10 @@ from bot.blockers.rules import BlockerRequest, CommandKind
 from bot.core.blocks import input_value
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.ids import BlockerAction, BlockerBlock, BlockerView
+from bot.core.slack_text import typed
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
-from handlers.common import open_view, team_id, view_metadata
+from handlers.common import open_view, record_id, team_id, view_metadata
 
 _FORM_FAILED = "Slack did not open the form (`{code}`); please try again. Nothing was changed."
 
@@ -22,7 +23,7 @@ _FORM_FAILED = "Slack did not open the form (`{code}`); please try again. Nothin
 def on_blocker(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """`/blocker`: record one, open the form, list the channel's or one's own, or the usage."""
     user_id, channel_id = body["user_id"], body["channel_id"]
-    command = rules.parse_command(body.get("text") or "")
+    command = rules.parse_command(typed(body.get("text")))
     if command.kind is CommandKind.HELP:
         ack(response_type="ephemeral", **blocks.build_usage(command.problem))
     elif command.kind is CommandKind.LIST:
@@ -86,10 +87,10 @@ def on_resolve_clicked(
 ) -> None:
     """The Resolved button: the resolution form, for someone who may resolve it."""
     ack()
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
-    if not value.isdigit():
+    blocker_id = record_id((body.get("actions") or [{}])[0].get("value"))
+    if blocker_id is None:
         raise NotFound("That button no longer points at a blocker.")
-    view = flows.resolve_form(services, int(value), body["user"]["id"])
+    view = flows.resolve_form(services, blocker_id, body["user"]["id"])
     open_view(client, body, view, _FORM_FAILED)
 
 
@@ -102,8 +103,8 @@ def on_resolve_submitted(
     except InvalidInput as exc:
         ack(response_action="errors", errors={BlockerBlock.NOTE: exc.user_message})
         return
-    blocker_id = view_metadata(view).get("blocker_id")
-    if not isinstance(blocker_id, int):
+    blocker_id = record_id(view_metadata(view).get("blocker_id"))
+    if blocker_id is None:
         raise NotFound("I lost track of which blocker this was; press Resolved again.")
     flows.resolve(services, blocker_id, body["user"]["id"], note)
     ack()

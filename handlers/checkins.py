@@ -15,7 +15,7 @@ from bot.core.blocks import input_value, notice
 from bot.core.errors import NotFound
 from bot.core.ids import CheckinAction, CheckinView
 from bot.runtime.services import Services
-from handlers.common import open_view, team_id, view_metadata
+from handlers.common import open_view, record_id, team_id, view_metadata
 
 FORM_FAILED = "I could not open the check-in form (Slack said `{code}`); please try again."
 
@@ -31,16 +31,16 @@ def open_form(
 def on_open(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """The DM's button: the form for that sprint."""
     ack()
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
-    if not value.isdigit():
+    sprint = record_id((body.get("actions") or [{}])[0].get("value"))
+    if sprint is None:
         raise NotFound("That button no longer points at a sprint.")
-    open_form(client, body, services, int(value))
+    open_form(client, body, services, sprint)
 
 
 def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
     """The form: every impossible number refused in place; otherwise saved, and said so."""
-    number = view_metadata(view).get("sprint")
-    if not isinstance(number, int):
+    number = record_id(view_metadata(view).get("sprint"))
+    if number is None:
         raise NotFound("I lost track of which sprint this form was for; open it again.")
     state = view.get("state") or {}
     typed = {

@@ -22,6 +22,24 @@ def team_id(body: dict[str, Any]) -> str:
     return str(body.get("team_id") or user_team or "")
 
 
+# The largest id a record can have (PostgreSQL's integer); anything past it names no record.
+_MAX_ID = 2**31 - 1
+
+
+def record_id(raw: object) -> int | None:
+    """The record a button's value or a modal's metadata names: a whole number from 1 up to
+    the largest id; None for anything else (Baton sent no such value)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        number = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        number = int(raw)
+    else:
+        return None
+    return number if 1 <= number <= _MAX_ID else None
+
+
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     """The JSON object a modal carries in its private_metadata; empty when it carries none."""
     try:

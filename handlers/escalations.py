@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.core.blocks import input_value
 from bot.core.errors import BatonError, NotFound
 from bot.core.ids import EscalationAction, EscalationBlock, EscalationView
+from bot.core.slack_text import typed
 from bot.escalations import flows
 from bot.escalations.blocks import (
     build_confirmation,
@@ -28,7 +29,7 @@ from bot.escalations.rules import (
 )
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
-from handlers.common import open_view, team_id, view_metadata
+from handlers.common import open_view, record_id, team_id, view_metadata
 
 _FORM_BLOCKS = {
     "title": EscalationBlock.TITLE,
@@ -40,17 +41,17 @@ _FORM_BLOCKS = {
 
 
 def _escalation_id(raw: Any) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise NotFound("That escalation does not exist any more.") from None
+    number = record_id(raw)
+    if number is None:
+        raise NotFound("That escalation does not exist any more.")
+    return number
 
 
 def on_escalate(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """`/escalate`: record one, open the form, list the open ones, or explain the usage."""
     settings = services.settings
     command = parse_command(
-        str(body.get("text") or ""),
+        typed(body.get("text")),
         default_severity=settings.escalations.default_severity,
         default_owner=settings.escalations.owner,
     )

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.checkins import flows as checkin_flows
 from bot.core.errors import NotAllowed
+from bot.core.slack_text import typed
 from bot.digest.chart_dm import promise_chart
 from bot.kpi.blocks import USAGE
 from bot.kpi.command import parse_chart_text, parse_checkin_text, parse_kpi_text
@@ -32,7 +33,7 @@ INLINE_DAYS = 31
 def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     """`/kpi`: the figures of a period, a chart by DM, the scorecard, a check-in form, help, or
     `/kpi nps start|close`."""
-    text = (command.get("text") or "").strip()
+    text = typed(command.get("text")).strip()
     user_id = str(command.get("user_id"))
     reply = reply_target(user_id, response_url=command.get("response_url"))
     if text.lower() == "help":

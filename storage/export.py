@@ -71,6 +71,13 @@ def _severity(value: object) -> str:
 _SHOWN = {("escalations", "severity"): _severity}
 
 
+# A spreadsheet opening the file runs a cell that starts with one of these as a formula
+# (`=HYPERLINK(…)` in an escalation's title); a leading apostrophe makes it text, as typed.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: object) -> str:
+    if isinstance(value, str):
+        return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
     isoformat = getattr(value, "isoformat", None)
     return str(isoformat()) if callable(isoformat) else str(value)

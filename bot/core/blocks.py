@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from bot.core.ids import INPUT
+from bot.core.slack_text import typed
 
 Block = dict[str, Any]
 
@@ -13,18 +15,33 @@ Block = dict[str, Any]
 SECTION_TEXT_LIMIT = 3000
 MODAL_TITLE_LIMIT = 24
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
+
 
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def echo(text: str, limit: int = 60) -> str:
+    """What a person typed, quoted back inside `code`: one line, shortened, mrkdwn escaped
+    (a pasted `<!channel>` is shown, never sent as a ping) and no backtick to end the quote."""
+    line = " ".join(text.split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return escape(line.replace("`", "'"))
+
+
 def user(user_id: str | None, none: str = "_nobody_") -> str:
-    return f"<@{user_id}>" if user_id else none
+    if not user_id:
+        return none
+    # An id from a forged or broken request is quoted, never handed to Slack as markup.
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else f"`{echo(user_id)}`"
 
 
 def channel(channel_id: str) -> str:
-    return f"<#{channel_id}>"
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else f"`{echo(channel_id)}`"
 
 
 def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> str:
@@ -128,7 +145,8 @@ def input_value(state: dict[str, Any], block_id: str) -> Any:
     element = (state.get("values") or {}).get(block_id, {}).get(INPUT) or {}
     kind = element.get("type")
     if kind == "plain_text_input":
-        return element.get("value")
+        value = element.get("value")
+        return None if value is None else typed(value)
     if kind == "static_select":
         return (element.get("selected_option") or {}).get("value")
     if kind == "users_select":

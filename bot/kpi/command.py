@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.blocks import echo
 from bot.core.errors import InvalidInput
 from bot.core.slack_text import CHANNEL_MENTION
 from bot.kpi.blocks import USAGE
@@ -36,7 +37,7 @@ def parse_kpi_text(text: str) -> Figures:
             days = span
             seen.add("days")
         else:
-            raise InvalidInput(f"I don't understand `{token}`.\n{USAGE}")
+            raise InvalidInput(f"I don't understand `{echo(token)}`.\n{USAGE}")
     return Figures(subject, days, channel)
 
 

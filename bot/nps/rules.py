@@ -147,7 +147,8 @@ class ScoreClick:
     score: int
 
 
-_SCORE_VALUE = re.compile(r"^(\d{1,12}):(10|[0-9])$")
+# Up to 9 digits: every id the database can hold (up to 2**31 - 1) that a round would reach.
+_SCORE_VALUE = re.compile(r"^(\d{1,9}):(10|[0-9])$")
 
 
 def score_value(invitation_id: int, score: int) -> str:
