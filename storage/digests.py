@@ -8,6 +8,7 @@ never hold one digest at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, delete, select, update
@@ -27,6 +28,16 @@ def _post(kind: PostKind, channel_id: str, period_start: date) -> list[ColumnEle
     ]
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A post this run now holds, since when it exists, and whether a run held it before (which
+    may have posted parts that it never marked)."""
+
+    id: int
+    created_at: datetime
+    tried_before: bool
+
+
 def claim(
     session: Session,
     *,
@@ -36,11 +47,9 @@ def claim(
     lease_until: datetime,
     kind: PostKind = PostKind.DIGEST,
     force: bool = False,
-) -> int | None:
-    """Take the post of (kind, channel, period) until `lease_until`; its id, or None.
-
-    None when it is complete (unless `force`, which starts it over) or another run holds it.
-    """
+) -> Claim | None:
+    """Take the post of (kind, channel, period) until `lease_until`; None when it is complete
+    (unless `force`, which starts it over) or another run holds it."""
     values = {
         "kind": kind,
         "channel_id": channel_id,
@@ -49,7 +58,7 @@ def claim(
         "lease_until": lease_until,
     }
     if insert_once(session, Digest.__table__, values):  # type: ignore[arg-type]
-        return _id(session, kind, channel_id, period_start)
+        return Claim(_id(session, kind, channel_id, period_start), now, tried_before=False)
     free = (Digest.lease_until.is_(None)) | (Digest.lease_until < now)
     query = update(Digest).where(*_post(kind, channel_id, period_start), free)
     if not force:
@@ -64,7 +73,10 @@ def claim(
             .where(Digest.id == digest_id)
             .values(message_ts=None, completed_at=None, created_at=now)
         )
-    return digest_id
+        return Claim(digest_id, now, tried_before=False)
+    created_at = session.scalar(select(Digest.created_at).where(Digest.id == digest_id))
+    assert created_at is not None
+    return Claim(digest_id, created_at, tried_before=True)
 
 
 def _id(session: Session, kind: PostKind, channel_id: str, period_start: date) -> int:

@@ -23,6 +23,9 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
+    # An earlier try failed or its drainer died: it may have reached Slack.
+    tried_before: bool = False
 
 
 _ENQUEUE = """
@@ -68,18 +71,49 @@ def any_due(session: Session, *, now: datetime, stale_before: datetime) -> bool:
 def claim(session: Session, *, now: datetime, stale_before: datetime, limit: int) -> list[Claimed]:
     """Take up to `limit` due tasks, oldest first: unclaimed ones, or ones whose claimer died."""
     claimable = _claimable(stale_before)
-    ids = list(session.scalars(_due(now, stale_before).order_by(OutboxTask.id).limit(limit)))
-    if not ids:
+    due = _due(now, stale_before).add_columns(OutboxTask.claimed_at)
+    found = session.execute(due.order_by(OutboxTask.id).limit(limit)).all()
+    if not found:
         return []
+    taken_over = {row.id for row in found if row.claimed_at is not None}
     # Conditional: a concurrent drainer that took a row first keeps it.
     taken = session.execute(
         update(OutboxTask)
-        .where(OutboxTask.id.in_(ids), claimable)
+        .where(OutboxTask.id.in_([row.id for row in found]), claimable)
         .values(claimed_at=now)
-        .returning(OutboxTask.id, OutboxTask.kind, OutboxTask.payload, OutboxTask.attempts)
+        .returning(
+            OutboxTask.id,
+            OutboxTask.kind,
+            OutboxTask.payload,
+            OutboxTask.attempts,
+            OutboxTask.created_at,
+        )
     )
-    claimed = [Claimed(row.id, row.kind, json.loads(row.payload), row.attempts) for row in taken]
+    claimed = [
+        Claimed(
+            row.id,
+            row.kind,
+            json.loads(row.payload),
+            row.attempts,
+            row.created_at,
+            tried_before=row.attempts > 0 or row.id in taken_over,
+        )
+        for row in taken
+    ]
     return sorted(claimed, key=lambda task: task.id)
+
+
+def keep_claims(session: Session, task_ids: list[int], *, now: datetime) -> None:
+    """Renew the claims of tasks still in hand, so that nobody takes them over as stale."""
+    session.execute(
+        update(OutboxTask)
+        .where(
+            OutboxTask.id.in_(task_ids),
+            OutboxTask.done_at.is_(None),
+            OutboxTask.claimed_at.is_not(None),
+        )
+        .values(claimed_at=now)
+    )
 
 
 def complete(session: Session, task_id: int, *, now: datetime) -> None:

@@ -17,6 +17,7 @@ from bot.alerts.blocks import build_alert_message, build_summary_message
 from bot.alerts.evaluate import EVALUATORS, ITEM_RULES, Context
 from bot.alerts.rules import RECOVER, REPEAT, START, Finding, next_step
 from bot.core.formatting import Unit
+from bot.runtime.posts import post_once
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code
 from storage import alerts as store
@@ -177,14 +178,15 @@ def _summarize(ctx: Context, rule: str, step: str, moves: list[_Move]) -> bool:
 def post_alert(services: Services, finding: Finding, step: str, since: datetime) -> bool:
     """Post to every alert channel; True if at least one took it."""
     message = build_alert_message(finding, step=step, since=since)
-    return _post(services, message, f"{finding.rule}/{finding.subject}")
+    return _post(services, message, f"{finding.rule}/{finding.subject} {step}")
 
 
 def _post(services: Services, message: dict[str, Any], what: str) -> bool:
     delivered = False
     for channel in services.settings.alerts.channels:
         try:
-            services.client.chat_postMessage(channel=channel, **message)
+            # Tagged, so that a try whose answer is lost is looked for before the next one.
+            post_once(services, ref=f"alert:{what}", channel=channel, **message)
             delivered = True
         except Exception as exc:
             log.warning("alert %s not posted to %s: %s", what, channel, error_code(exc))

@@ -11,7 +11,8 @@ from bot.blockers import blocks, rules
 from bot.blockers.rules import AlreadyResolved, BlockerCard, BlockerRequest
 from bot.core.errors import NotAllowed, NotFound
 from bot.core.ids import OutboxKind
-from bot.runtime.outbox import promise
+from bot.runtime.outbox import promise, unsure_since
+from bot.runtime.posts import post_once
 from bot.runtime.replies import Tell, tell_if_possible, teller
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
@@ -93,7 +94,13 @@ def post(services: Services, blocker_id: int, tell: Tell, *, confirm: bool = Fal
         target = post_channel(services, card)
         message = blocks.build_blocker_message(card)
         try:
-            response = services.client.chat_postMessage(channel=target, **message)
+            posted = post_once(
+                services,
+                ref=f"blocker:{card.id}",
+                channel=target,
+                since=unsure_since(),
+                **message,
+            )
         except Exception as exc:
             if not is_permanent(exc):
                 raise
@@ -103,9 +110,8 @@ def post(services: Services, blocker_id: int, tell: Tell, *, confirm: bool = Fal
                 tell, blocks.build_post_failed(card, target, error), f"blocker {card.id}"
             )
             return False
-        channel_id, ts = str(response.get("channel") or target), str(response["ts"])
         with services.db.unit_of_work() as session:
-            store.set_posted(session, card.id, channel_id=channel_id, message_ts=ts)
+            store.set_posted(session, card.id, channel_id=posted.channel, message_ts=posted.ts)
         card = _load(services, card.id)
         if card.is_resolved:
             # Resolved while the message was on its way: show that, not a dead button.

@@ -19,6 +19,7 @@ from bot.digest.blocks import build_digest_message
 from bot.digest.build import build_charts, build_digest
 from bot.digest.charts import Chart
 from bot.kpi.scorecard import Scorecard, as_json
+from bot.runtime import posts
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
 from storage import checkins as checkin_store
@@ -68,7 +69,7 @@ def post_once(
     """
     now = services.now()
     with services.db.unit_of_work() as session:
-        post_id = store.claim(
+        held = store.claim(
             session,
             kind=kind,
             channel_id=channel,
@@ -77,10 +78,13 @@ def post_once(
             lease_until=now + LEASE,
             force=force,
         )
-        if post_id is None:
+        if held is None:
             done = store.is_complete(session, kind=kind, channel_id=channel, period_start=period)
-    if post_id is None:
+    if held is None:
         return Outcome(channel, period, "done already" if done else "busy")
+    post_id = held.id
+    # A run before this one may have posted parts it never marked: look for those first.
+    since = held.created_at if held.tried_before else None
     posted: list[str] = []
     try:
         with services.db.reading() as session:
@@ -88,14 +92,22 @@ def post_once(
         post = build()
         ts = have.get(MESSAGE)
         if MESSAGE not in have:
-            response = services.client.chat_postMessage(channel=channel, **post.message)
-            ts = str(response["ts"])
+            # Named by the row and its start, so a forced repost is a post of its own.
+            ref = f"{kind}:{post_id}:{int(held.created_at.timestamp())}"
+            message = posts.post_once(
+                services, ref=ref, channel=channel, since=since, **post.message
+            )
+            ts = message.ts
             _mark(services, post_id, MESSAGE, ts)
             posted.append(MESSAGE)
         for chart in post.charts:
             if chart.name in have:
                 continue
-            file_id = _upload(services, channel, chart, thread_ts=ts)
+            file_id = None
+            if since is not None and ts is not None:
+                file_id = posts.find_file(services, channel, ts, chart.filename, since=since)
+            if file_id is None:
+                file_id = _upload(services, channel, chart, thread_ts=ts)
             _mark(services, post_id, chart.name, file_id)
             posted.append(chart.name)
     except Exception as exc:
@@ -168,7 +180,8 @@ def _mark(services: Services, digest_id: int, name: str, ref: str | None) -> Non
 
 
 def _upload(services: Services, channel: str, chart: Chart, *, thread_ts: str | None) -> str | None:
-    response = services.client.files_upload_v2(
+    # Not retried inside the call after a drop or a 5xx: the next run looks for it first.
+    response = services.poster.files_upload_v2(
         channel=channel,
         thread_ts=thread_ts,
         file=chart.png,

@@ -23,7 +23,8 @@ from bot.escalations.blocks import (
     posting_failed_text,
 )
 from bot.escalations.rules import Draft, Snapshot
-from bot.runtime.outbox import promise
+from bot.runtime.outbox import promise, unsure_since
+from bot.runtime.posts import post_once
 from bot.runtime.replies import Tell, tell_if_possible, teller
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
@@ -144,8 +145,12 @@ def announce(services: Services, escalation_id: int, tell: Tell, *, confirm: boo
     if not esc.is_posted:
         target = post_channel(services.settings, esc.source_channel_id)
         try:
-            answer = services.client.chat_postMessage(
-                channel=target, **build_escalation_message(esc, services.now())
+            posted = post_once(
+                services,
+                ref=f"escalation:{esc.id}",
+                channel=target,
+                since=unsure_since(),
+                **build_escalation_message(esc, services.now()),
             )
         except Exception as error:
             if not is_permanent(error):
@@ -154,9 +159,8 @@ def announce(services: Services, escalation_id: int, tell: Tell, *, confirm: boo
             configured = services.settings.escalations.channel is not None
             tell(posting_failed_text(esc.id, target, error_code(error), configured=configured))
         else:
-            channel_id, ts = str(answer.get("channel") or target), str(answer["ts"])
             with services.db.unit_of_work() as session:
-                store.set_posted(session, esc.id, channel_id=channel_id, message_ts=ts)
+                store.set_posted(session, esc.id, channel_id=posted.channel, message_ts=posted.ts)
             esc = load(services, escalation_id)
             if esc.status != EscalationStatus.OPEN:
                 # Acknowledged or resolved while the post was on its way: show that.

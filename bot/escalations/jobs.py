@@ -16,6 +16,7 @@ from bot.core.durations import Duration, wait_text
 from bot.escalations.blocks import build_assignee_dm, moved_text, reminder_text
 from bot.escalations.flows import refresh_message, snapshot
 from bot.escalations.rules import Snapshot, Stage, stages_due
+from bot.runtime.posts import post_once
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
@@ -81,7 +82,7 @@ def _do_stage(services: Services, escalation_id: int, step: Stage, timeout: Dura
         esc = _move(services, escalation_id, step)
         if esc is None:
             return False
-        _announce_move(services, esc, wait)
+        _announce_move(services, esc, wait, step.number)
         return True
 
     with services.db.reading() as session:
@@ -89,7 +90,7 @@ def _do_stage(services: Services, escalation_id: int, step: Stage, timeout: Dura
         if row is None or row.status != EscalationStatus.OPEN:
             return False
         esc = snapshot(row)
-    _remind(services, esc, wait)
+    _remind(services, esc, wait, step.number)
     return True
 
 
@@ -114,16 +115,16 @@ def _move(services: Services, escalation_id: int, step: Stage) -> Snapshot | Non
         return snapshot(row)
 
 
-def _remind(services: Services, esc: Snapshot, wait: str) -> None:
+def _remind(services: Services, esc: Snapshot, wait: str, stage: int) -> None:
     text = reminder_text(esc, wait)
-    if _post_in_thread(services, esc, text):
+    if _post_in_thread(services, esc, text, stage):
         return
     if esc.assignee_id:
         _dm(services, esc.assignee_id, {"text": text}, esc.id)
 
 
-def _announce_move(services: Services, esc: Snapshot, wait: str) -> None:
-    if _post_in_thread(services, esc, moved_text(esc, wait)):
+def _announce_move(services: Services, esc: Snapshot, wait: str, stage: int) -> None:
+    if _post_in_thread(services, esc, moved_text(esc, wait), stage):
         # The thread has the news; the DM and the edit are extras that must not repeat it.
         _best_effort(services, esc, wait)
         return
@@ -151,13 +152,24 @@ def _refresh_quietly(services: Services, escalation_id: int) -> None:
         log.warning("escalation #%s: message not edited: %s", escalation_id, error_code(error))
 
 
-def _post_in_thread(services: Services, esc: Snapshot, text: str) -> bool:
-    """Post in the escalation's thread; False if never posted or Slack refused for good."""
+def _post_in_thread(services: Services, esc: Snapshot, text: str, stage: int) -> bool:
+    """Post in the escalation's thread; False if never posted or Slack refused for good.
+
+    An earlier run of this stage may have been taken by Slack and then failed for Baton (its
+    claim was given back): the thread, short and read in one call, is looked at first.
+    """
     channel_id, message_ts = esc.channel_id, esc.message_ts
     if not (channel_id and message_ts):
         return False
     try:
-        services.client.chat_postMessage(channel=channel_id, thread_ts=message_ts, text=text)
+        post_once(
+            services,
+            ref=f"escalation:{esc.id}:stage:{stage}",
+            channel=channel_id,
+            thread_ts=message_ts,
+            since=esc.created_at,
+            text=text,
+        )
     except Exception as error:
         if not is_permanent(error):
             raise

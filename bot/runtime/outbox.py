@@ -5,9 +5,12 @@ drainer takes due tasks and runs them: in production a process forked from gunic
 low CPU priority (and the clock drains too), so that answering Slack never waits behind this
 work; in tests, a thread. A task that fails for a passing reason (a 5xx, a dropped connection,
 a 429 past the client's own retries) is tried again later; a task whose drainer died is taken
-over once its claim is stale. Delivery is therefore at least once: a drainer killed between
-Slack's answer and the commit repeats that one call. A task may also ask to run again at a
-later moment (paced work such as survey DMs does one step per run).
+over once its claim is stale: a drainer renews the claims of the tasks in hand every few
+seconds, so a dead one's work is taken over within a minute. A task whose earlier try failed or
+whose drainer died may have reached Slack already: `unsure_since()` tells the task so, and
+posts in channels look for themselves before posting again (bot.runtime.posts); a DM, which
+Baton cannot look for, may then arrive twice. A task may also ask to run again at a later
+moment (paced work such as survey DMs does one step per run).
 
 The outbox knows no task: whoever builds the drainer hands it the map of kinds to functions.
 """
@@ -21,6 +24,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,11 +40,22 @@ log = logging.getLogger(__name__)
 Task = Callable[[Services, dict[str, Any]], datetime | None]
 
 MAX_ATTEMPTS = 6
-STALE_AFTER = timedelta(minutes=5)
+# A claim not renewed for this long belongs to a drainer that died.
+STALE_AFTER = timedelta(minutes=1)
+KEEP_CLAIMS_EVERY_SECONDS = 15.0
 IDLE_POLL_SECONDS = 0.1
 DRAINER_NICENESS = 19
 # How soon a forked drainer notices SIGTERM or that its parent is gone.
 WATCH_SECONDS = 0.2
+
+
+_UNSURE_SINCE: ContextVar[datetime | None] = ContextVar("baton_outbox_unsure", default=None)
+
+
+def unsure_since() -> datetime | None:
+    """For the task being run: when it was promised, if an earlier try may have reached Slack
+    (it failed, or its drainer died); None on a first try."""
+    return _UNSURE_SINCE.get()
 
 
 def promise(services: Services, writer: Writer, kind: str, **payload: Any) -> None:
@@ -64,6 +79,9 @@ class Drainer:
         self.services = services
         self.tasks = tasks
         self.batch = batch
+        self._in_hand: set[int] = set()
+        self._keeper: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def drain_once(self) -> int:
         """Run one batch of due tasks; how many were taken."""
@@ -76,9 +94,38 @@ class Drainer:
                 return 0
         with self.services.db.unit_of_work() as session:
             claimed = store.claim(session, now=now, stale_before=stale_before, limit=self.batch)
-        for task in claimed:
-            self._run(task)
+        self._keep_claims_of([task.id for task in claimed])
+        try:
+            for task in claimed:
+                self._run(task)
+                with self._lock:
+                    self._in_hand.discard(task.id)
+        finally:
+            with self._lock:
+                self._in_hand.clear()
         return len(claimed)
+
+    def _keep_claims_of(self, task_ids: list[int]) -> None:
+        with self._lock:
+            self._in_hand.update(task_ids)
+            if self._keeper is None and task_ids:
+                self._keeper = threading.Thread(
+                    target=self._keep_claims, name="baton-outbox-claims", daemon=True
+                )
+                self._keeper.start()
+
+    def _keep_claims(self) -> None:
+        while True:
+            time.sleep(KEEP_CLAIMS_EVERY_SECONDS)
+            with self._lock:
+                held = sorted(self._in_hand)
+            if not held:
+                continue
+            try:
+                with self.services.db.unit_of_work() as session:
+                    store.keep_claims(session, held, now=self.services.now())
+            except Exception as error:
+                log.warning("outbox claims not renewed: %s", error.__class__.__name__)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Run due tasks until none is left (tests, `baton scheduler --once`)."""
@@ -105,6 +152,7 @@ class Drainer:
             with db.unit_of_work() as session:
                 store.give_up(session, task.id, now=self.services.now(), error="unknown kind")
             return
+        unsure = _UNSURE_SINCE.set(task.created_at if task.tried_before else None)
         try:
             again = run(self.services, task.payload)
         except Exception as error:
@@ -127,6 +175,8 @@ class Drainer:
                     later = self.services.now() + _backoff(task.attempts)
                     store.retry_later(session, task.id, available_at=later, error=reason)
             return
+        finally:
+            _UNSURE_SINCE.reset(unsure)
         with db.unit_of_work() as session:
             if again is None:
                 store.complete(session, task.id, now=self.services.now())

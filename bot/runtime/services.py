@@ -86,6 +86,12 @@ class Services:
         return make_client(self.settings)
 
     @cached_property
+    def poster(self) -> WebClient:
+        """The client for posts in channels: it retries 429s only, because after a dropped
+        connection or a 5xx Slack may have the post already (bot.runtime.posts looks first)."""
+        return make_client(self.settings, retry_unsure=False)
+
+    @cached_property
     def users(self) -> UserDirectory:
         """Who a user id is, asked of Slack with one quick try (see bot.runtime.users)."""
         return UserDirectory(

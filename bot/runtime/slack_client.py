@@ -28,19 +28,21 @@ __all__ = [
     "is_rate_limited",
     "is_transient",
     "make_client",
+    "may_have_reached_slack",
     "retry_after",
     "retry_handlers",
     "slack_errors",
 ]
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Dropped connections, 429s (after Retry-After) and 5xx are tried again; API errors are not."""
-    return [
-        retries.ConnectionErrorRetryHandler(max_retry_count=2),
-        retries.RateLimitErrorRetryHandler(max_retry_count=3),
-        retries.ServerErrorRetryHandler(max_retry_count=2),
-    ]
+def retry_handlers(*, unsure: bool = True) -> list[RetryHandler]:
+    """429s (after Retry-After) are tried again, and with `unsure` dropped connections and 5xx
+    too (after which Slack may or may not have done the call); API errors are not."""
+    handlers: list[RetryHandler] = [retries.RateLimitErrorRetryHandler(max_retry_count=3)]
+    if unsure:
+        handlers.append(retries.ConnectionErrorRetryHandler(max_retry_count=2))
+        handlers.append(retries.ServerErrorRetryHandler(max_retry_count=2))
+    return handlers
 
 
 # Error codes Slack answers with HTTP 200 that still mean "try again later".
@@ -49,18 +51,21 @@ _PASSING_CODES = frozenset(
 )
 
 
-def make_client(settings: Settings, *, timeout: int = 10, retry: bool = True) -> WebClient:
+def make_client(
+    settings: Settings, *, timeout: int = 10, retry: bool = True, retry_unsure: bool = True
+) -> WebClient:
     """A WebClient on SLACK_API_URL retrying dropped connections, 429s (after Retry-After), 5xx.
 
     Without `retry`, one try: for a call made before Slack gets its answer, which a retry's
-    wait (a 429's Retry-After alone may be seconds) would push past Slack's 3 seconds.
+    wait (a 429's Retry-After alone may be seconds) would push past Slack's 3 seconds. Without
+    `retry_unsure`, only 429s are retried: for posts, whose caller looks before posting again.
     """
     client: WebClient = web.WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=timeout,
         # An empty list, not None: None would give slack_sdk's own default retries.
-        retry_handlers=retry_handlers() if retry else [],
+        retry_handlers=retry_handlers(unsure=retry_unsure) if retry else [],
     )
     return client
 
@@ -81,6 +86,14 @@ def is_rate_limited(error: Exception) -> bool:
     return isinstance(error, slack_errors.SlackApiError) and (
         error.response.status_code == 429 or error_code(error) == "ratelimited"
     )
+
+
+def may_have_reached_slack(error: Exception) -> bool:
+    """A dropped connection, a time-out or a 5xx: Slack may have done the call before it failed.
+    A 429 or an API error says it did not."""
+    if not isinstance(error, slack_errors.SlackApiError):
+        return True
+    return int(error.response.status_code) >= 500
 
 
 def is_transient(error: Exception) -> bool:

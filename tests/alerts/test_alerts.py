@@ -316,6 +316,19 @@ def test_a_post_slack_refuses_is_tried_again_and_two_clocks_post_once(
     assert state.breaching_since == later
 
 
+def test_an_alert_slack_took_without_answering_is_posted_once(
+    make_baton: Callable[..., Baton],
+) -> None:
+    baton = make_baton(BATON_ALERT_CHANNEL="CALERTS")
+    _sev1(baton, MONDAY)
+    baton.fake_slack.fail("chat.postMessage", accept=True, drop=True)
+    _run(baton, MONDAY + timedelta(minutes=30))
+    _run(baton, MONDAY + timedelta(minutes=31))
+    [alert] = baton.fake_slack.posts_in("CALERTS")
+    assert alert["blocks"][0]["text"]["text"].startswith(":red_circle: *Alert* · sev1 escalation")
+    assert alert["metadata"]["event_type"] == "baton_post"
+
+
 def test_without_an_alert_channel_nothing_is_evaluated(baton: Baton) -> None:
     _sev1(baton, MONDAY)
     _run(baton, MONDAY + timedelta(hours=2))

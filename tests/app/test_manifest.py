@@ -34,6 +34,9 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
     "chat_update": frozenset({"chat:write"}),
     # The NPS audience may be a public or a private channel.
     "conversations_members": frozenset({"channels:read", "groups:read"}),
+    # Looking for Baton's own post in a public or private channel (never in a DM).
+    "conversations_history": frozenset({"channels:history", "groups:history"}),
+    "conversations_replies": frozenset({"channels:history", "groups:history"}),
     # Only ever a DM with one person.
     "conversations_open": frozenset({"im:write"}),
     # files.getUploadURLExternal and files.completeUploadExternal.

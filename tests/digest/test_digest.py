@@ -79,8 +79,9 @@ def test_the_digest_posts_once_with_three_charts_in_its_thread(team: Baton) -> N
 
 
 def test_an_upload_failing_half_way_is_completed_by_the_next_run(team: Baton) -> None:
-    # The first chart's completion fails three times: the client's two retries do not save it.
-    team.fake_slack.fail("files.completeUploadExternal", status=500, times=3)
+    # The first chart's completion fails (an upload is not retried within the run: the next
+    # run looks for it in the thread first).
+    team.fake_slack.fail("files.completeUploadExternal", status=500)
     first = post_digest(team.services, CHANNEL, WEEK)
     assert first.status == "failed"
     assert first.parts == ("message",)
@@ -272,3 +273,25 @@ def test_a_first_digest_on_an_empty_database_says_what_is_not_known_yet(baton: B
     )
     assert blocks[-1]["elements"][0]["text"].startswith("No charts yet: nothing is measured yet.")
     assert baton.fake_slack.calls_to("files.completeUploadExternal") == []
+
+
+def test_parts_slack_took_without_baton_hearing_are_found_not_posted_again(team: Baton) -> None:
+    # The message is taken but its answer lost: the run looks, finds it and goes on. Then the
+    # first chart is taken but Slack answers 500: this run stops there.
+    team.fake_slack.fail("chat.postMessage", accept=True, drop=True)
+    team.fake_slack.fail("files.completeUploadExternal", accept=True, status=500)
+    first = post_digest(team.services, CHANNEL, WEEK)
+    assert first.status == "failed" and first.parts == ("message",)
+    # The next run finds that chart in the thread and uploads only the other two.
+    second = post_digest(team.services, CHANNEL, WEEK)
+    assert second.status == "posted"
+    assert second.parts == ("latency", "activity", "nps")
+    assert len(team.fake_slack.calls_to("files.completeUploadExternal")) == 3
+    # Slack has one message and, in its thread, each chart once.
+    in_channel = team.fake_slack.posts_in(CHANNEL)
+    [message] = [m for m in in_channel if not m.get("files")]
+    assert digests_message_ts(team) == message["ts"]
+    shares = [m for m in in_channel if m.get("files")]
+    assert {m["thread_ts"] for m in shares} == {message["ts"]}
+    names = [f["name"] for m in shares for f in m["files"]]
+    assert len(names) == 3 and len(set(names)) == 3

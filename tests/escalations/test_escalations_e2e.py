@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.ids import EscalationAction, EscalationBlock, EscalationView
-from bot.escalations.jobs import escalate_unacknowledged
+from bot.escalations.jobs import JOB, escalate_unacknowledged, subject
+from storage import claims
 from storage.models import Escalation, JobClaim
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import Baton, state
@@ -572,6 +573,24 @@ def test_a_failed_reminder_is_tried_again_at_the_next_tick(leveled: Baton) -> No
     fake.reset()
     run_clock(leveled, T0 + timedelta(minutes=31))
     assert len(thread_posts(fake)) == 1
+
+
+def test_a_reminder_slack_took_but_never_confirmed_is_not_posted_again(leveled: Baton) -> None:
+    fake = leveled.fake_slack
+    esc = row(leveled)
+    # The reminder reaches the thread and its answer is lost; looking for it then fails too
+    # (the first read, before posting, goes through), so the stage is given back.
+    fake.fail("conversations.replies")  # no failure: answered as usual
+    fake.fail("conversations.replies", status=500, times=3)
+    fake.fail("chat.postMessage", accept=True, drop=True)
+    run_clock(leveled, T0 + timedelta(minutes=30))
+    with leveled.db.reading() as session:
+        assert claims.claimed_periods(session, job=JOB, subject=subject(esc.id)) == set()
+    # The next tick finds it in the thread and posts nothing more.
+    run_clock(leveled, T0 + timedelta(minutes=31))
+    in_thread = [m for m in fake.posts_in("CGENERAL") if m.get("thread_ts") == esc.message_ts]
+    assert [m["text"][:40] for m in in_thread] == ["<@UOWNER> reminder: escalation #1 has no"]
+    assert in_thread[0]["metadata"]["event_payload"] == {"ref": "escalation:1:stage:1"}
 
 
 def test_never_posted_escalations_are_reminded_by_dm(make_baton: Callable[..., Baton]) -> None:

@@ -46,6 +46,8 @@ class _Failure:
     drop: bool = False
     times: int = 1
     delay: float = 0.0
+    # Do the call (a post is kept in the channel), then fail: Slack took it, Baton never hears.
+    accept: bool = False
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -67,6 +69,9 @@ class FakeSlack:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
+    # Every message posted, by channel, oldest first, as conversations.history reads them.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _file_names: dict[str, str] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -161,13 +166,20 @@ class FakeSlack:
         drop: bool = False,
         times: int = 1,
         delay: float = 0.0,
+        accept: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` with an API error, an HTTP status or a drop,
-        or, with only `delay`, answer them normally after `delay` seconds."""
+        or, with only `delay`, answer them normally after `delay` seconds. With `accept`, the
+        call is done first (a post is kept) and the status or drop follows, or the `delay`."""
         with self._lock:
             self._failures.setdefault(method, []).append(
-                _Failure(error, status, retry_after, drop, times, delay)
+                _Failure(error, status, retry_after, drop, times, delay, accept)
             )
+
+    def posts_in(self, channel: str) -> list[dict[str, Any]]:
+        """The messages and file shares in `channel`, oldest first."""
+        with self._lock:
+            return list(self.history.get(channel, []))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -217,6 +229,7 @@ class FakeSlack:
         self._record(method, args, token)
 
         failure = self._next_failure(method)
+        done = self._answer(method, args, token) if failure and failure.accept else None
         if failure is not None and failure.delay:
             time.sleep(failure.delay)
         if failure is not None and (failure.error or failure.status or failure.drop):
@@ -236,7 +249,7 @@ class FakeSlack:
             _send(request, 200, json.dumps({"ok": False, "error": failure.error}))
             return
 
-        _send(request, 200, json.dumps(self._answer(method, args, token)))
+        _send(request, 200, json.dumps(done or self._answer(method, args, token)))
 
     def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
         with self._lock:
@@ -256,6 +269,30 @@ class FakeSlack:
             if failure.times <= 0:
                 queue.pop(0)
             return failure
+
+    def _keep(self, channel: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            self.history.setdefault(channel, []).append(message)
+
+    def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (top-level messages, newest first) or conversations.replies
+        (a thread, oldest first), from `oldest` on, in pages of `limit` with a cursor."""
+        channel = str(args.get("channel", ""))
+        oldest = float(args.get("oldest") or 0)
+        with self._lock:
+            if channel not in self.history and channel not in self.channel_members:
+                return {"ok": False, "error": "channel_not_found"}
+            kept = list(self.history.get(channel, []))
+        if method == "conversations.history":
+            found = [m for m in kept if m.get("thread_ts", m["ts"]) == m["ts"]][::-1]
+        else:
+            thread = str(args.get("ts", ""))
+            found = [m for m in kept if m["ts"] == thread or m.get("thread_ts") == thread]
+        found = [m for m in found if float(m["ts"]) >= oldest]
+        if not _is_true(args.get("include_all_metadata")):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        page = _page(found, args)
+        return {"ok": True, "messages": page["items"], "has_more": page["has_more"], **page["meta"]}
 
     def _next_ts(self) -> str:
         with self._lock:
@@ -283,8 +320,12 @@ class FakeSlack:
                 channel = "D" + channel[1:]
             ts = self._next_ts()
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
-            message.update({k: args[k] for k in ("text", "blocks", "thread_ts") if k in args})
+            kept = ("text", "blocks", "thread_ts", "metadata")
+            message.update({k: args[k] for k in kept if k in args})
+            self._keep(channel, message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read(method, args)
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": ""}
         if method == "chat.postEphemeral":
@@ -305,14 +346,8 @@ class FakeSlack:
             members = self.channel_members.get(str(args.get("channel", "")))
             if members is None:
                 return {"ok": False, "error": "channel_not_found"}
-            start = int(args.get("cursor") or 0)
-            limit = int(args.get("limit") or 100)
-            more = start + limit < len(members)
-            return {
-                "ok": True,
-                "members": members[start : start + limit],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-            }
+            page = _page(members, args)
+            return {"ok": True, "members": page["items"], **page["meta"]}
         if method == "usergroups.users.list":
             group = self.usergroups.get(str(args.get("usergroup", "")))
             if group is None:
@@ -326,14 +361,44 @@ class FakeSlack:
             return {"ok": True, "usergroups": groups}
         if method == "files.getUploadURLExternal":
             file_id = "F" + self._next_ts().replace(".", "")
+            with self._lock:
+                self._file_names[file_id] = str(args.get("filename") or "")
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files") or []
+            channel = args.get("channel_id")
+            if channel:
+                with self._lock:
+                    shared = [
+                        {"id": f.get("id"), "name": self._file_names.get(str(f.get("id")), "")}
+                        for f in files
+                    ]
+                share = {"type": "message", "user": BOT_USER_ID, "ts": self._next_ts()}
+                share["files"] = shared
+                if args.get("thread_ts"):
+                    share["thread_ts"] = args["thread_ts"]
+                self._keep(str(channel), share)
             return {
                 "ok": True,
                 "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
         return {"ok": False, "error": "unknown_method"}
+
+
+def _page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """One page of `items` as Slack pages them: `limit` from the `cursor` on, and the next one."""
+    start = int(args.get("cursor") or 0)
+    limit = int(args.get("limit") or 100)
+    more = start + limit < len(items)
+    return {
+        "items": items[start : start + limit],
+        "has_more": more,
+        "meta": {"response_metadata": {"next_cursor": str(start + limit) if more else ""}},
+    }
+
+
+def _is_true(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
 
 
 def _parse_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
