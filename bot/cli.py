@@ -189,6 +189,22 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(f"{path}  ({rows} rows)")
 
 
+def cmd_forget_user(args: argparse.Namespace) -> None:
+    from bot.core.errors import BatonError  # when run, for a fast --help
+    from bot.privacy.flows import check_user_id, forget, report_lines
+
+    try:
+        user_id = check_user_id(args.user)
+    except BatonError as exc:
+        raise CommandError(exc.user_message) from None
+    db = _prepare_database(_settings(require_slack=False))
+    try:
+        done = forget(db, user_id)
+    finally:
+        db.dispose()
+    print("\n".join(report_lines(done)))
+
+
 def cmd_kpi(args: argparse.Namespace) -> None:
     if args.subject == "scorecard":
         cmd_scorecard(args)
@@ -388,6 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write one CSV per table a user owns")
     export.add_argument("--out", required=True, help="directory to write the CSV files to")
     export.set_defaults(func=cmd_export)
+
+    forget_user = commands.add_parser(
+        "forget-user", help="replace a person's user id everywhere Baton keeps it by a pseudonym"
+    )
+    forget_user.add_argument("user", help="their Slack user id, such as U012AB3CD")
+    forget_user.set_defaults(func=cmd_forget_user)
     return parser
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import blockers, checkins, errors, escalations, home, kpi, latency, nps
+from handlers import blockers, checkins, errors, escalations, home, kpi, latency, nps, privacy
 
 
 def register(app: App) -> None:
@@ -21,3 +21,4 @@ def register(app: App) -> None:
     kpi.register(app)
     nps.register(app)
     checkins.register(app)
+    privacy.register(app)

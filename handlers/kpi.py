@@ -21,11 +21,13 @@ from bot.kpi.scorecard_blocks import build_scorecard_message
 from bot.nps import flows as nps_flows
 from bot.nps.blocks import closed_text
 from bot.nps.rules import parse_admin as parse_nps_admin
+from bot.privacy.blocks import build_forget_me_modal
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
 from handlers.checkins import FORM_FAILED
 from handlers.common import open_view
 
+FORGET_ME_FAILED = "I could not open the form ({code}); nothing was changed. Try again."
 # Periods longer than this are answered after the ack, through response_url.
 INLINE_DAYS = 31
 
@@ -38,6 +40,10 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
     reply = reply_target(user_id, response_url=command.get("response_url"))
     if text.lower() == "help":
         ack(response_type="ephemeral", text=USAGE)
+        return
+    if text.lower() == "forget-me":
+        ack()
+        open_view(client, command, build_forget_me_modal(), FORGET_ME_FAILED)
         return
     if text.lower() == "scorecard":
         everything = may_see_everything(services, user_id)

@@ -67,6 +67,10 @@ class CheckinView(StrEnum):
 
 
 # The value every input block in a Baton modal uses for its single element.
+class PrivacyView(StrEnum):
+    FORGET_ME = "privacy_forget_me"
+
+
 INPUT = "value"
 
 

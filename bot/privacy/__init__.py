@@ -1,0 +1,1 @@
+"""Forgetting a person: `baton forget-user` and `/kpi forget-me`."""
