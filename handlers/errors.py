@@ -12,12 +12,17 @@ from slack_bolt import App, BoltResponse
 from bot.core.blocks import notice
 from bot.core.errors import BatonError
 from bot.runtime.replies import send_ephemeral
+from bot.runtime.services import database_unreachable
 
 log = logging.getLogger(__name__)
 
 # The note on a failed click is sent before Slack gets its answer (3 s); the default wait of
 # 30 s on a slow response_url would cost the answer.
 RESPOND_TIMEOUT_SECONDS = 2
+DATABASE_DOWN = (
+    ":warning: Baton cannot reach its database just now, so nothing was recorded. "
+    "Try again in a minute."
+)
 
 
 def user_message(error: Exception, body: dict[str, Any]) -> str:
@@ -25,6 +30,10 @@ def user_message(error: Exception, body: dict[str, Any]) -> str:
     if isinstance(error, BatonError):
         log.info("refused: %s", error.user_message)
         return error.user_message
+    if database_unreachable(error):
+        # Not a bug of Baton's: no traceback, and words the person can act on.
+        log.warning("database unreachable in %s: %s", _what(body), error.__class__.__name__)
+        return DATABASE_DOWN
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error in %s, reference %s", _what(body), reference, exc_info=error)
     return (

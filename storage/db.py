@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import write_gate
@@ -73,6 +73,19 @@ def error_reason(error: BaseException, url: str) -> str:
         where = parsed.database
         reason += f" (the SQLite file {where}: does its folder exist, may Baton write it?)"
     return reason
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """The database could not be reached, dropped the connection or cannot be used (an
+    OperationalError, in the DB-API's words), as opposed to a bad statement or bad data.
+
+    The driver's own errors count too: statements run before Slack's answer go straight to it.
+    """
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig or error
+    return any(kind.__name__ == "OperationalError" for kind in type(error).__mro__)
 
 
 def hold_write_gate(engine: Engine, info: dict[Any, Any]) -> None:

@@ -16,12 +16,17 @@ from typing import TYPE_CHECKING, Any
 from bot.config.settings import Settings
 from bot.runtime.slack_client import error_code, make_client
 from bot.runtime.users import LOOKUP_TIMEOUT_SECONDS, UserDirectory
-from storage.db import Database
+from storage.db import Database, is_unreachable
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database is out of reach (down, restarting, a dropped link)."""
+    return is_unreachable(error)
 
 
 def utc_now() -> datetime:
