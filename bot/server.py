@@ -48,9 +48,9 @@ def create_wsgi_app(settings: Settings, services: Services | None = None) -> WSG
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            ok = services.db.is_reachable()
-            body = json.dumps({"status": "ok" if ok else "database unreachable"}).encode()
-            status = "200 OK" if ok else "503 Service Unavailable"
+            health = services.db.health()
+            body = json.dumps({"status": health}).encode()
+            status = "200 OK" if health == "ok" else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body]
         return slack(environ, start_response)

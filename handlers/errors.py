@@ -7,33 +7,47 @@ import logging
 import uuid
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.core.blocks import notice
 from bot.core.errors import BatonError
 from bot.runtime.replies import send_ephemeral
-from bot.runtime.services import database_unreachable
+from bot.runtime.services import Services, database_unreachable
 
 log = logging.getLogger(__name__)
 
 # The note on a failed click is sent before Slack gets its answer (3 s); the default wait of
 # 30 s on a slow response_url would cost the answer.
 RESPOND_TIMEOUT_SECONDS = 2
+DATABASE_CANNOT_STORE = (
+    ":warning: Baton cannot store anything just now ({why}), so nothing was recorded. "
+    "Tell whoever runs Baton."
+)
+_WHY = {
+    "database read-only": "its database is read-only",
+    "database disk full": "its database's disk is full",
+}
 DATABASE_DOWN = (
     ":warning: Baton cannot reach its database just now, so nothing was recorded. "
     "Try again in a minute."
 )
 
 
-def user_message(error: Exception, body: dict[str, Any]) -> str:
+def user_message(error: Exception, body: dict[str, Any], services: Services | None = None) -> str:
     """What the user sees: the known error's own words, or a reference to the logged traceback."""
     if isinstance(error, BatonError):
         log.info("refused: %s", error.user_message)
         return error.user_message
+    # A database that is down, read-only or full is no bug of Baton's: no traceback, and words
+    # the person can act on, from what the database says of itself now. One that is fine (a
+    # missing table, say) is a bug, reported as any other.
+    health = "ok"
     if database_unreachable(error):
-        # Not a bug of Baton's: no traceback, and words the person can act on.
-        log.warning("database unreachable in %s: %s", _what(body), error.__class__.__name__)
-        return DATABASE_DOWN
+        health = services.db.health() if services is not None else "database unreachable"
+    if health != "ok":
+        log.warning("%s in %s: %s", health, _what(body), error.__class__.__name__)
+        why = _WHY.get(health)
+        return DATABASE_CANNOT_STORE.format(why=why) if why else DATABASE_DOWN
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error in %s, reference %s", _what(body), reference, exc_info=error)
     return (
@@ -74,9 +88,11 @@ def _ephemeral(text: str) -> BoltResponse:
     return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
 
 
-def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+def handle_error(
+    error: Exception, body: dict[str, Any], context: BoltContext
+) -> BoltResponse | None:
     """Turn any listener error into an answer Slack shows the user."""
-    text = user_message(error, body)
+    text = user_message(error, body, context.get("services"))
     if _is_command(body):
         return _ephemeral(text)
     kind = body.get("type")

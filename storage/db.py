@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -75,6 +77,32 @@ def error_reason(error: BaseException, url: str) -> str:
     return reason
 
 
+_DISK_ERRORS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+# Less free space than this beside a SQLite file and the next write may fail.
+FULL_BELOW_BYTES = 256 * 1024
+
+
+def sqlite_write_problem(url: str) -> str | None:
+    """Why a SQLite file cannot take writes now: "read-only" (its file system, or the file),
+    "disk full"; None when it can, and for any other database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    path = os.path.abspath(parsed.database)
+    folder = os.path.dirname(path)
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return None
+    if stats.f_flag & os.ST_RDONLY or not os.access(folder, os.W_OK):
+        return "read-only"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "read-only"
+    if stats.f_bavail * stats.f_frsize < FULL_BELOW_BYTES:
+        return "disk full"
+    return None
+
+
 def is_unreachable(error: BaseException) -> bool:
     """The database could not be reached, dropped the connection or cannot be used (an
     OperationalError, in the DB-API's words), as opposed to a bad statement or bad data.
@@ -85,6 +113,8 @@ def is_unreachable(error: BaseException) -> bool:
         if error.connection_invalidated:
             return True
         error = error.orig or error
+    if isinstance(error, OSError) and error.errno in _DISK_ERRORS:
+        return True  # the write gate's file, beside a SQLite file on that disk
     return any(kind.__name__ == "OperationalError" for kind in type(error).__mro__)
 
 
@@ -140,6 +170,15 @@ class Database:
             return True
         except SQLAlchemyError:
             return False
+
+    def health(self) -> str:
+        """ "ok", or what keeps the database from storing anything: "database unreachable",
+        and for a SQLite file "database read-only" or "database disk full"."""
+        # The disk first: a SQLite file in WAL mode on a read-only disk cannot even be read.
+        problem = sqlite_write_problem(self.url)
+        if problem:
+            return f"database {problem}"
+        return "ok" if self.is_reachable() else "database unreachable"
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -107,6 +107,27 @@ def make_baton(database_url: str, fake_slack: FakeSlack) -> Iterator[Callable[..
 
 
 @pytest.fixture
+def make_baton_at(fake_slack: FakeSlack) -> Iterator[Callable[[str], Baton]]:
+    """Start Baton on a database of the test's own (`DATABASE_URL`), already migrated."""
+    started: list[Baton] = []
+
+    def start(url: str) -> Baton:
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "DATABASE_URL": url,
+            "SLACK_API_URL": fake_slack.url,
+        }
+        baton = Baton(env, fake_slack)
+        started.append(baton)
+        return baton
+
+    yield start
+    for baton in started:
+        baton.close()
+
+
+@pytest.fixture
 def baton(make_baton: Callable[..., Baton]) -> Baton:
     """Baton with the default test settings."""
     return make_baton()

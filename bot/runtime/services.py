@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def database_unreachable(error: BaseException) -> bool:
-    """Whether `error` says the database is out of reach (down, restarting, a dropped link)."""
+    """Whether `error` says the database is out of reach (down, restarting, a dropped link)
+    or cannot store anything (a read-only or full disk)."""
     return is_unreachable(error)
 
 

@@ -25,7 +25,7 @@ from storage.db import create_db_engine
 from storage.models import Escalation, Message, OutboxTask
 from tests.app.test_cli import free_port
 from tests.support.fake_slack import FakeSlack
-from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, Baton
+from tests.support.harness import Baton
 
 CHANNEL = "CGENERAL"
 
@@ -124,9 +124,9 @@ def _count(baton: Baton, what: object, *where: object) -> int:
 
 
 def test_an_outage_gets_fast_refusals_and_baton_reconnects_without_a_restart(
-    postgres: Server, fake_slack: FakeSlack, make_baton_on: Callable[[str], Baton]
+    postgres: Server, fake_slack: FakeSlack, make_baton_at: Callable[[str], Baton]
 ) -> None:
-    baton = make_baton_on(postgres.url)
+    baton = make_baton_at(postgres.url)
     health = f"{baton.url}/healthz"
     sent: dict[int, str] = {}
     for number in range(5):
@@ -172,23 +172,3 @@ def test_an_outage_gets_fast_refusals_and_baton_reconnects_without_a_restart(
 def _titles(baton: Baton) -> list[str]:
     with baton.db.reading() as session:
         return list(session.scalars(select(Escalation.title).order_by(Escalation.id)))
-
-
-@pytest.fixture
-def make_baton_on(fake_slack: FakeSlack) -> Iterator[Callable[[str], Baton]]:
-    started: list[Baton] = []
-
-    def start(url: str) -> Baton:
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "DATABASE_URL": url,
-            "SLACK_API_URL": fake_slack.url,
-        }
-        baton = Baton(env, fake_slack)
-        started.append(baton)
-        return baton
-
-    yield start
-    for baton in started:
-        baton.close()

@@ -295,3 +295,18 @@ def test_parts_slack_took_without_baton_hearing_are_found_not_posted_again(team:
     assert {m["thread_ts"] for m in shares} == {message["ts"]}
     names = [f["name"] for m in shares for f in m["files"]]
     assert len(names) == 3 and len(set(names)) == 3
+
+
+def test_429s_on_the_message_and_a_chart_are_waited_out_and_each_goes_once(team: Baton) -> None:
+    team.fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    team.fake_slack.fail("files.completeUploadExternal", status=429, retry_after=1)
+    assert post_digest(team.services, CHANNEL, WEEK).status == "posted"
+    first, again = team.fake_slack.calls_to("chat.postMessage")
+    # No call before Slack's Retry-After second.
+    assert again.at - first.at >= 0.95
+    refused, completed, *_others = team.fake_slack.calls_to("files.completeUploadExternal")
+    assert completed.at - refused.at >= 0.95
+    in_channel = team.fake_slack.posts_in(CHANNEL)
+    assert len([m for m in in_channel if not m.get("files")]) == 1
+    names = [f["name"] for m in in_channel for f in m.get("files") or []]
+    assert len(names) == 3 and len(set(names)) == 3
