@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage import migrate
 from storage.db import create_db_engine
@@ -118,11 +118,6 @@ def _message(baton: Baton, number: int, event_id: str, retry: int | None = None)
     return answer.status_code
 
 
-def _count(baton: Baton, what: object, *where: object) -> int:
-    with baton.db.reading() as session:
-        return int(session.scalar(select(func.count()).select_from(what).where(*where)) or 0)
-
-
 def test_an_outage_gets_fast_refusals_and_baton_reconnects_without_a_restart(
     postgres: Server, fake_slack: FakeSlack, make_baton_at: Callable[[str], Baton]
 ) -> None:
@@ -162,11 +157,11 @@ def test_an_outage_gets_fast_refusals_and_baton_reconnects_without_a_restart(
     baton.settle()
 
     # Each message counted once; the escalation of the outage is not there in part.
-    assert _count(baton, Message) == 10
+    assert baton.count(Message) == 10
     titles = [row for row in _titles(baton)]
     assert titles == ["Before the outage", "After the outage"]
-    announced = _count(baton, OutboxTask, OutboxTask.kind == "escalation.announce")
-    assert announced == _count(baton, Escalation) == 2
+    announced = baton.count(OutboxTask, OutboxTask.kind == "escalation.announce")
+    assert announced == baton.count(Escalation) == 2
 
 
 def _titles(baton: Baton) -> list[str]:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
 
 from storage import migrate
 from storage.db import create_db_engine
@@ -59,11 +58,6 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def _count(baton: Baton, what: object, *where: object) -> int:
-    with baton.db.reading() as session:
-        return int(session.scalar(select(func.count()).select_from(what).where(*where)) or 0)
-
-
 def _intact(path: Path) -> None:
     with contextlib.closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -93,14 +87,14 @@ def test_a_full_disk_is_said_plainly_and_nothing_stored_is_damaged(
     assert answer.status_code == 200 and answer.json()["text"] == FULL_TEXT
     # Reading still works: the web process answers what it can.
     assert baton.command("/kpi", "escalations").status_code == 200
-    assert _count(baton, Escalation) == 1
+    assert baton.count(Escalation) == 1
 
     filler.unlink()
     assert requests.get(f"{baton.url}/healthz", timeout=5).status_code == 200
     assert "recorded" in baton.command("/escalate", "sev2 After the trouble").json()["text"]
     baton.settle()
-    assert _count(baton, Escalation) == 2
-    assert _count(baton, OutboxTask, OutboxTask.kind == "escalation.announce") == 2
+    assert baton.count(Escalation) == 2
+    assert baton.count(OutboxTask, OutboxTask.kind == "escalation.announce") == 2
     baton.close()
     with contextlib.closing(sqlite3.connect(small_disk / "baton.db")) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.core.ids import (
     BlockerAction,
@@ -150,20 +150,12 @@ def _check_what_was_shown(baton: Baton, before: int, answer: str) -> None:
         _within_block_kit(blocks)
 
 
-def _count(baton: Baton, what: Any, where: Any = None) -> int:
-    with baton.db.reading() as session:
-        query = select(func.count()).select_from(what)
-        if where is not None:
-            query = query.where(where)
-        return int(session.scalar(query) or 0)
-
-
 def _no_partial_rows(baton: Baton) -> None:
     # Each record and the post it promised commit together, or neither does.
-    announced = _count(baton, OutboxTask, OutboxTask.kind == OutboxKind.ESCALATION_ANNOUNCE)
-    assert _count(baton, Escalation) == announced
-    assert _count(baton, Blocker) == _count(
-        baton, OutboxTask, OutboxTask.kind == OutboxKind.BLOCKER_POST
+    announced = baton.count(OutboxTask, OutboxTask.kind == OutboxKind.ESCALATION_ANNOUNCE)
+    assert baton.count(Escalation) == announced
+    assert baton.count(Blocker) == baton.count(
+        OutboxTask, OutboxTask.kind == OutboxKind.BLOCKER_POST
     )
 
 

@@ -114,6 +114,12 @@ class Baton:
             assert time.monotonic() < deadline, "background work did not finish"
             time.sleep(0.01)
 
+    def count(self, what: Any, *where: Any) -> int:
+        """How many rows of `what` (a model) the database holds, where `where` holds."""
+        with self.db.reading() as session:
+            query = select(func.count()).select_from(what).where(*where)
+            return int(session.scalar(query) or 0)
+
     def _due_tasks(self) -> int:
         now = self.services.now()
         with self.db.reading() as session:
