@@ -248,12 +248,14 @@ def mark_refused(
     return give_up
 
 
-def release_rate_limited(session: Session, invitation_id: int, *, retry_at: datetime) -> None:
-    """Slack said slow down: back to pending, not counted as an attempt."""
+def release_for_later(
+    session: Session, invitation_id: int, *, retry_at: datetime, error: str
+) -> None:
+    """Slack said slow down, or was unwell: back to pending, not counted as an attempt."""
     session.execute(
         _update(NpsInvitation)
         .where(NpsInvitation.id == invitation_id, NpsInvitation.status == InvitationStatus.SENDING)
-        .values(status=InvitationStatus.PENDING, next_attempt_at=retry_at, last_error="ratelimited")
+        .values(status=InvitationStatus.PENDING, next_attempt_at=retry_at, last_error=error[:64])
     )
 
 

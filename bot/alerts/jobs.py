@@ -10,6 +10,7 @@ from bot.alerts.evaluate import Context, enabled_rules
 from bot.alerts.flows import apply_rule
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
+from bot.runtime.slack_client import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -30,5 +31,5 @@ def run_alerts(services: Services, now: datetime) -> None:
         work = Work(JOB, rule, hour_of(now))
         try:
             run_once(services, work, partial(apply_rule, ctx, rule))
-        except Exception:
-            log.exception("alert rule %s failed; it runs again next tick", rule)
+        except Exception as error:
+            log_failure(log, error, "alert rule %s failed; it runs again next tick", rule)

@@ -13,7 +13,7 @@ from bot.blockers.flows import card_of
 from bot.blockers.rules import BlockerCard
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
-from bot.runtime.slack_client import error_code, is_transient
+from bot.runtime.slack_client import error_code, is_transient, log_failure
 from storage import blockers as store
 from storage.statuses import BlockerStatus
 
@@ -46,9 +46,11 @@ def remind_overdue_blockers(services: Services, now: datetime) -> None:
             continue
         try:
             run_once(services, overdue_work(card.id), partial(_remind, services, card.id))
-        except Exception:
+        except Exception as error:
             # One blocker's failure must not hold back the others; its claim was given back.
-            log.exception("overdue reminder for blocker %s failed; retrying next tick", card.id)
+            log_failure(
+                log, error, "overdue reminder for blocker %s failed; retrying next tick", card.id
+            )
 
 
 def _remind(services: Services, blocker_id: int) -> None:

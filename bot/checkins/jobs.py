@@ -19,7 +19,7 @@ from bot.core.durations import Duration
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
 from bot.runtime.sides import calendar_of
-from bot.runtime.slack_client import error_code, is_permanent
+from bot.runtime.slack_client import error_code, is_permanent, log_failure
 from storage import checkins as store
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,9 @@ def ask_leads(services: Services, now: datetime) -> None:
                 continue
             if now >= REMIND_AFTER.after(sent_at, calendar):
                 _dm(services, REMINDER_JOB, sprint, lead, sections, now)
-        except Exception:
+        except Exception as error:
             # The claim was given back: the next tick tries again; the other leads go on.
-            log.exception("check-in DM to %s for sprint %s failed", lead, sprint.number)
+            log_failure(log, error, "check-in DM to %s for sprint %s failed", lead, sprint.number)
 
 
 def _dm(

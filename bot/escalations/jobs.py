@@ -19,7 +19,7 @@ from bot.escalations.rules import Snapshot, Stage, stages_due
 from bot.runtime.posts import post_once
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
-from bot.runtime.slack_client import error_code, is_permanent
+from bot.runtime.slack_client import error_code, is_permanent, log_failure
 from storage import claims
 from storage import escalations as store
 from storage.statuses import EscalationStatus
@@ -55,9 +55,9 @@ def escalate_unacknowledged(services: Services, now: datetime) -> None:
                 continue
             try:
                 still_open = _run_stage(services, esc.id, step, timeout)
-            except Exception:
+            except Exception as error:
                 # The claim was given back: the next tick tries this stage again, in order.
-                log.exception("escalation #%s stage %s failed", esc.id, step.number)
+                log_failure(log, error, "escalation #%s stage %s failed", esc.id, step.number)
                 break
             if not still_open:
                 break

@@ -2,11 +2,13 @@
 
 Slack allows chat.postMessage about once a second per channel and, above that, a
 workspace-wide rate: a round for 2,000 people is spread at BATON_NPS_SEND_PER_MINUTE, and a
-429 pauses every send for its Retry-After. Each invitation is claimed (pending → sending) and
-committed before its DM goes, and marked sent after: a second clock, or a clock restarted
-half-way, picks up exactly the invitations nobody has claimed. A process killed in the instant
-between a claim and Slack's answer leaves one claim behind; it is counted as sent, never sent
-again (at most once, like every scheduled message of Baton).
+429 pauses every send for its Retry-After; a 5xx or a dropped connection (past the client's own
+retries) puts that DM back for 15 seconds, Slack being unwell rather than the person
+unreachable, and only a refusal (`cannot_dm_bot`, …) counts as an attempt. Each invitation is
+claimed (pending → sending) and committed before its DM goes, and marked sent after: a second
+clock, or a clock restarted half-way, picks up exactly the invitations nobody has claimed. A
+process killed in the instant between a claim and Slack's answer leaves one claim behind; it
+is counted as sent, never sent again (at most once, like every scheduled message of Baton).
 
 The clock does not send: when DMs are due it puts one `nps.send` task in the outbox (never two
 at once, however many clocks), and whichever drainer takes it sends one DM and asks to run
@@ -32,13 +34,15 @@ from bot.nps.flows import info
 from bot.nps.rules import RoundInfo
 from bot.runtime.outbox import promise_once
 from bot.runtime.services import Services
-from bot.runtime.slack_client import error_code, is_rate_limited, retry_after
+from bot.runtime.slack_client import error_code, is_rate_limited, is_transient, retry_after
 from storage import nps as store
 
 log = logging.getLogger(__name__)
 
 # A refused DM is tried once more this much later, then counted as undeliverable.
 RETRY_DELAY = timedelta(minutes=30)
+# A DM that met a 5xx or a dropped connection is tried again this much later, however often.
+UNWELL_DELAY = timedelta(seconds=15)
 MAX_ATTEMPTS = 2
 # A claim older than this belongs to a process that died mid-send.
 STALE_CLAIM = timedelta(minutes=10)
@@ -92,6 +96,7 @@ class Delivery:
     excluded: int = 0
     refused: int = 0
     rate_limited: int = 0
+    unwell: int = 0
     reminded: int = 0
     rounds: dict[int, RoundInfo] = field(default_factory=dict)
 
@@ -133,12 +138,27 @@ def _rate_limited(
 ) -> None:
     wait = retry_after(error)
     with services.db.unit_of_work() as session:
-        store.release_rate_limited(
-            session, invitation_id, retry_at=services.now() + timedelta(seconds=wait)
+        store.release_for_later(
+            session,
+            invitation_id,
+            retry_at=services.now() + timedelta(seconds=wait),
+            error="ratelimited",
         )
     pacer.pause(wait)
     delivery.rate_limited += 1
     log.warning("Slack rate-limited the NPS DMs; pausing %.0f s", wait)
+
+
+def _unwell(services: Services, invitation_id: int, error: Exception, delivery: Delivery) -> None:
+    # A 5xx or a dropped connection the client's own retries did not get past: Slack is unwell,
+    # the person did not refuse. Tried again soon, and not counted as an attempt.
+    code = error_code(error)
+    with services.db.unit_of_work() as session:
+        store.release_for_later(
+            session, invitation_id, retry_at=services.now() + UNWELL_DELAY, error=code
+        )
+    delivery.unwell += 1
+    log.warning("NPS invitation %s not sent (%s); trying again shortly", invitation_id, code)
 
 
 def _try(
@@ -149,16 +169,17 @@ def _try(
     call: Callable[[], SlackResponse],
 ) -> SlackResponse | None:
     """Slack's answer to `call`; None when it failed, the invitation then put back for later
-    (a 429, honouring its Retry-After) or counted as refused."""
+    (a 429, honouring its Retry-After; a 5xx or a dropped connection) or counted as refused."""
     try:
         return call()
-    except SlackApiError as error:
+    except Exception as error:
         if is_rate_limited(error):
+            assert isinstance(error, SlackApiError)
             _rate_limited(services, invitation_id, error, pacer, delivery)
+        elif is_transient(error):
+            _unwell(services, invitation_id, error, delivery)
         else:
             _refused(services, invitation_id, error, delivery)
-    except Exception as error:
-        _refused(services, invitation_id, error, delivery)
     return None
 
 

@@ -6,6 +6,8 @@ slack_sdk takes a twentieth of a second to import; commands that never call Slac
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import TYPE_CHECKING
 
 from bot.config.settings import Settings
@@ -27,6 +29,7 @@ __all__ = [
     "is_permanent",
     "is_rate_limited",
     "is_transient",
+    "log_failure",
     "make_client",
     "may_have_reached_slack",
     "retry_after",
@@ -44,6 +47,9 @@ def retry_handlers(*, unsure: bool = True) -> list[RetryHandler]:
         handlers.append(retries.ServerErrorRetryHandler(max_retry_count=2))
     return handlers
 
+
+# What Slack's error codes look like: `channel_not_found`, `ratelimited`.
+_CODE = re.compile(r"[a-z0-9_.]{1,64}")
 
 # Error codes Slack answers with HTTP 200 that still mean "try again later".
 _PASSING_CODES = frozenset(
@@ -77,7 +83,10 @@ def error_code(error: Exception) -> str:
             code = error.response.get("error")
         except Exception:  # a body that is not JSON, such as a proxy's error page
             code = None
-        return str(code or f"HTTP {error.response.status_code}")
+        # The SDK puts a body it cannot read (a proxy's error page) in `error`, as prose.
+        if not isinstance(code, str) or not _CODE.fullmatch(code):
+            return f"HTTP {error.response.status_code}"
+        return code
     return type(error).__name__
 
 
@@ -107,6 +116,23 @@ def is_transient(error: Exception) -> bool:
 def is_permanent(error: Exception) -> bool:
     """Slack refused the call itself (`channel_not_found`, …): trying it again will not help."""
     return not is_transient(error)
+
+
+def slack_was_unwell(error: Exception) -> bool:
+    """A 429, a 5xx, a passing API error or a dropped connection: nothing is wrong with Baton,
+    and the same call may work later."""
+    if isinstance(error, slack_errors.SlackApiError):
+        return is_transient(error)
+    return isinstance(error, OSError)
+
+
+def log_failure(logger: logging.Logger, error: Exception, message: str, *args: object) -> None:
+    """A job's failure that the next tick tries again: one line with Slack's error code when
+    Slack was unwell, the traceback otherwise (that is a bug to read)."""
+    if slack_was_unwell(error):
+        logger.warning(message + " (%s)", *args, error_code(error))
+    else:
+        logger.exception(message, *args)
 
 
 def retry_after(error: slack_errors.SlackApiError, default: float = 1.0) -> float:

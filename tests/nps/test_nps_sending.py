@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -179,6 +180,32 @@ def test_one_429_is_honoured_by_the_client_and_the_dm_still_goes_once(
     assert retried.at - first.at >= 0.95
     assert [c.args["channel"] for c in rest] == people[1:]
     assert set(statuses(baton).values()) == {"sent"}
+
+
+@pytest.mark.parametrize("failure", [{"status": 500}, {"drop": True}], ids=["500", "dropped"])
+def test_slack_unwell_puts_a_dm_back_for_seconds_not_as_a_refusal(
+    make_baton: Callable[..., Baton], failure: dict[str, Any]
+) -> None:
+    baton = make_baton(BATON_NPS_AUDIENCE="CBIG", BATON_NPS_SEND_PER_MINUTE="60000")
+    fake = baton.fake_slack
+    people = audience(fake, 3)
+    open_round(baton)
+    # The first DM fails three times: once, and on each of the client's two retries.
+    fake.fail("chat.postMessage", times=3, **failure)
+    done = sending.deliver(baton.services)
+    assert (done.sent, done.refused, done.unwell) == (2, 0, 1)
+    with baton.db.reading() as session:
+        waiting = store.invitation_of(session, 1, people[0])
+        assert waiting is not None
+        # Not an attempt: the person did not refuse anything, Slack was unwell.
+        assert (waiting.status, waiting.attempts) == ("pending", 0)
+        assert waiting.next_attempt_at == T0 + timedelta(seconds=15)
+    assert sending.deliver(baton.services).sent == 0  # not before its 15 seconds
+    baton.set_now(T0 + timedelta(seconds=15))
+    assert sending.deliver(baton.services).sent == 1
+    assert set(statuses(baton).values()) == {"sent"}
+    # Three failed tries and the one that went, then one DM each for the others.
+    assert delivered(fake) == Counter({people[0]: 4, people[1]: 1, people[2]: 1})
 
 
 @pytest.mark.parametrize("error", ["cannot_dm_bot", "account_inactive", "user_not_found"])

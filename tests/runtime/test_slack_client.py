@@ -75,3 +75,32 @@ def test_a_client_that_gives_up_leaves_no_traceback(capfd: pytest.CaptureFixture
     time.sleep(1.0)
     fake.stop()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_job_failure_is_one_line_when_slack_was_unwell_and_a_traceback_when_a_bug(
+    client, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from bot.runtime.slack_client import log_failure
+
+    log = logging.getLogger("baton.test.job")
+    fake_slack.fail("chat.postMessage", status=500, times=3)
+    with pytest.raises(SlackApiError) as unwell:
+        client.chat_postMessage(channel="C1", text="hi")
+    fake_slack.fail("chat.postMessage", error="channel_not_found")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="hi")
+    for error in (unwell.value, ConnectionResetError(104, "reset"), refused.value, KeyError("x")):
+        try:
+            raise error
+        except Exception as caught:  # as a job catches it
+            log_failure(log, caught, "reminder %s failed", 7)
+    lines = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    mine = [line for line in lines if line[1].startswith("reminder")]
+    assert mine == [
+        ("WARNING", "reminder 7 failed (HTTP 500)", False),
+        ("WARNING", "reminder 7 failed (ConnectionResetError)", False),
+        ("ERROR", "reminder 7 failed", True),
+        ("ERROR", "reminder 7 failed", True),
+    ]
