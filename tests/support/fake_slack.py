@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,6 +27,12 @@ BOT_ID = "BBATON"
 
 # Form fields slack_sdk sends JSON-encoded.
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+# What a storm answers, by turns.
+STORM_KINDS = ("429", "500", "drop")
+# The arguments that make a call the same call when it is tried again (files: their names).
+_IDENTITY = (
+    "channel channel_id thread_ts ts oldest cursor user users usergroup text blocks filename"
+)
 
 
 @dataclass
@@ -48,6 +55,22 @@ class _Failure:
     delay: float = 0.0
     # Do the call (a post is kept in the channel), then fail: Slack took it, Baton never hears.
     accept: bool = False
+
+
+@dataclass(frozen=True)
+class StormHit:
+    """A call a storm failed without doing it: `kind` is one of STORM_KINDS."""
+
+    kind: str
+    call: Call
+
+
+@dataclass
+class _Storm:
+    every: int
+    until: float  # time.monotonic()
+    counts: dict[str, int] = field(default_factory=dict)
+    turn: int = 0
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -73,6 +96,9 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _file_names: dict[str, str] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    # The calls storm() failed, in order.
+    storm_hits: list[StormHit] = field(default_factory=list)
+    _storms: dict[str, _Storm] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -176,6 +202,26 @@ class FakeSlack:
                 _Failure(error, status, retry_after, drop, times, delay, accept)
             )
 
+    def storm(self, methods: Iterable[str], *, every: int = 3, until: float) -> None:
+        """Until time.monotonic() reaches `until`, every `every`-th call of each of `methods`
+        fails without being done, by turns: HTTP 429 with Retry-After 1, HTTP 500, a dropped
+        connection; after `until`, all succeed. Failures queued by fail() come first. Each
+        failure is kept in `storm_hits`."""
+        weather = _Storm(every, until)
+        with self._lock:
+            for method in methods:
+                self._storms[method] = weather
+
+    def identity(self, call: Call) -> str:
+        """What makes `call` the same call when tried again: its method, where it goes and what
+        it says (a file by its name), never when it came."""
+        same = {name: call.args[name] for name in _IDENTITY.split() if name in call.args}
+        files = call.args.get("files")
+        if isinstance(files, list):
+            with self._lock:
+                same["files"] = sorted(self._file_names.get(str(f.get("id")), "") for f in files)
+        return f"{call.method} {json.dumps(same, sort_keys=True, default=str)}"
+
     def posts_in(self, channel: str) -> list[dict[str, Any]]:
         """The messages and file shares in `channel`, oldest first."""
         with self._lock:
@@ -189,6 +235,8 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self._storms.clear()
+            self.storm_hits.clear()
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until `method` was called `count` times; return its calls."""
@@ -226,9 +274,9 @@ class FakeSlack:
         method = parts.path.removeprefix("/api/")
         auth = request.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        self._record(method, args, token)
+        call = self._record(method, args, token)
 
-        failure = self._next_failure(method)
+        failure = self._next_failure(method) or self._storm_failure(call)
         done = self._answer(method, args, token) if failure and failure.accept else None
         if failure is not None and failure.delay:
             time.sleep(failure.delay)
@@ -251,13 +299,15 @@ class FakeSlack:
 
         _send(request, 200, json.dumps(done or self._answer(method, args, token)))
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
+    def _record(self, method: str, args: dict[str, Any], token: str | None) -> Call:
+        call = Call(method, args, token, time.monotonic())
         with self._lock:
-            self.calls.append(Call(method, args, token, time.monotonic()))
+            self.calls.append(call)
         if self.echo:
             where = args.get("channel") or args.get("channel_id") or args.get("user") or ""
             said = str(args.get("text") or "")[:160]
             print(f"{method} {where} {said}".rstrip(), flush=True)
+        return call
 
     def _next_failure(self, method: str) -> _Failure | None:
         with self._lock:
@@ -269,6 +319,21 @@ class FakeSlack:
             if failure.times <= 0:
                 queue.pop(0)
             return failure
+
+    def _storm_failure(self, call: Call) -> _Failure | None:
+        with self._lock:
+            weather = self._storms.get(call.method)
+            if weather is None or call.at >= weather.until:
+                return None
+            count = weather.counts[call.method] = weather.counts.get(call.method, 0) + 1
+            if count % weather.every:
+                return None
+            kind = STORM_KINDS[weather.turn % len(STORM_KINDS)]
+            weather.turn += 1
+            self.storm_hits.append(StormHit(kind, call))
+        if kind == "429":
+            return _Failure(status=429, retry_after=1)
+        return _Failure(status=500) if kind == "500" else _Failure(drop=True)
 
     def _keep(self, channel: str, message: dict[str, Any]) -> None:
         with self._lock:
