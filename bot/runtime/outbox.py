@@ -45,6 +45,7 @@ STALE_AFTER = timedelta(minutes=1)
 KEEP_CLAIMS_EVERY_SECONDS = 15.0
 IDLE_POLL_SECONDS = 0.1
 DRAINER_NICENESS = 19
+CHECKPOINT_SECONDS = 0.5
 # How soon a forked drainer notices SIGTERM or that its parent is gone.
 WATCH_SECONDS = 0.2
 
@@ -229,5 +230,17 @@ def _drain_until_stopped(services: Services, tasks: Mapping[str, Task], parent: 
                 stop.set()
 
     threading.Thread(target=watch, daemon=True).start()
+    if services.db.dialect == "sqlite":
+        threading.Thread(target=_checkpoint, args=(services, stop), daemon=True).start()
     log.info("outbox drainer started (pid %s)", os.getpid())
     Drainer(services, tasks).run(stop)
+
+
+def _checkpoint(services: Services, stop: threading.Event) -> None:
+    """Copy SQLite's write-ahead log into the database file every CHECKPOINT_SECONDS, so that
+    the web workers' commits do not (see storage.db.AUTOCHECKPOINT_PAGES)."""
+    while not stop.wait(CHECKPOINT_SECONDS):
+        try:
+            services.db.checkpoint()
+        except Exception as error:
+            log.warning("write-ahead log not checkpointed: %s", error.__class__.__name__)

@@ -94,3 +94,65 @@ def test_a_forked_drainer_ends_within_a_second_of_sigterm_or_of_its_parent(
             break
         subprocess.run(["sleep", "0.01"], check=True)
     assert not _alive(orphan)
+
+
+# Writes a few hundred small transactions into a SQLite file, with a drainer forked beside or
+# without one, then reads from the write-ahead log's index (the -shm file) how many frames the
+# log holds and how many of them were copied into the database file.
+CHECKPOINT_SCRIPT = r"""
+import json, os, signal, struct, sys, time
+from datetime import UTC, datetime
+
+from bot.config.settings import load_settings
+from bot.runtime.outbox import drain_in_child
+from bot.runtime.services import build_services
+from storage import claims
+from storage.db import create_db_engine
+from storage.migrate import upgrade
+
+url, with_drainer = sys.argv[1], sys.argv[2] == "yes"
+upgrade(create_db_engine(url))
+settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_SIGNING_SECRET": "s",
+                          "DATABASE_URL": url})
+services = build_services(settings)
+pid = drain_in_child(services, {}) if with_drainer else None
+for number in range(300):
+    with services.db.unit_of_work() as session:
+        claims.claim(session, job="test", subject=str(number), period="p", now=datetime.now(UTC))
+time.sleep(1.5)
+with open(url.removeprefix("sqlite:///") + "-shm", "rb") as shm:
+    header = shm.read(100)
+frames, = struct.unpack_from("=I", header, 16)
+copied, = struct.unpack_from("=I", header, 96)
+if pid:
+    os.kill(pid, signal.SIGTERM)
+    os.waitpid(pid, 0)
+print(json.dumps({"frames": frames, "copied": copied}))
+"""
+
+
+def _log_after_writes(tmp_path: Path, with_drainer: bool) -> dict[str, int]:
+    url = f"sqlite:///{tmp_path}/{'with' if with_drainer else 'without'}.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", CHECKPOINT_SCRIPT, url, "yes" if with_drainer else "no"],
+        env=env,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, int] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_drainer_copies_sqlites_log_into_the_file_so_web_commits_need_not(
+    tmp_path: Path,
+) -> None:
+    # Without a drainer, 300 commits stay in the log: far below the point where a commit
+    # would copy it itself, which the web workers' commits then seldom reach.
+    alone = _log_after_writes(tmp_path, with_drainer=False)
+    assert alone["frames"] >= 300 and alone["copied"] == 0
+    beside = _log_after_writes(tmp_path, with_drainer=True)
+    assert beside["frames"] >= 300 and beside["copied"] == beside["frames"]
