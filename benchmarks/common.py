@@ -148,6 +148,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def start_fake_slack(script: str) -> tuple[subprocess.Popen[str], str]:
+    """Run `script`, a fake Slack Web API that prints its first line (its URL) and serves until
+    its stdin closes, in a process of its own: that process and the line."""
+    fake = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert fake.stdin is not None and fake.stdout is not None
+    return fake, fake.stdout.readline().strip()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

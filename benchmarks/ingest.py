@@ -22,7 +22,6 @@ import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from benchmarks.common import (  # noqa: E402
     fresh_database,
     gunicorn,
     signed,
+    start_fake_slack,
 )
 
 TEAM = "T0BATON"
@@ -393,12 +393,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SLACK], cwd=ROOT, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert fake.stdin is not None and fake.stdout is not None
-    api_url = fake.stdout.readline().strip()
+    fake, api_url = start_fake_slack(FAKE_SLACK)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
     base |= {
         "SLACK_BOT_TOKEN": TOKEN,

@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,6 +45,7 @@ from benchmarks.common import (  # noqa: E402
     gunicorn,
     post,
     signed,
+    start_fake_slack,
 )
 from benchmarks.ingest import FAKE_SLACK, PEOPLE, TEAM, Stream  # noqa: E402
 from benchmarks.memory import sample, total_mb  # noqa: E402
@@ -349,15 +349,7 @@ def main() -> int:
     parser.add_argument("--soak", type=float, default=600.0, help="seconds at half the rate")
     parser.add_argument("--workers", type=int, default=2, help="sync workers per web process")
     args = parser.parse_args()
-    fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SLACK],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdin is not None and fake.stdout is not None
-    api_url = fake.stdout.readline().strip()
+    fake, api_url = start_fake_slack(FAKE_SLACK)
     response_url = api_url.replace("/api/", "/respond/load")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     try:

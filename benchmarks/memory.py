@@ -22,7 +22,6 @@ import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from benchmarks.common import (  # noqa: E402
     fresh_database,
     gunicorn,
     signed,
+    start_fake_slack,
 )
 from benchmarks.ingest import FAKE_SLACK, PEOPLE, Stream  # noqa: E402
 
@@ -267,12 +267,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per app")
     args = parser.parse_args()
 
-    fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SLACK], cwd=ROOT, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert fake.stdin is not None and fake.stdout is not None
-    api_url = fake.stdout.readline().strip()
+    fake, api_url = start_fake_slack(FAKE_SLACK)
     respond_url = api_url.replace("/api/", "/respond/memory")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
     base |= {

@@ -34,6 +34,7 @@ from bot.latency.jobs import refresh_groups, refresh_sides, refresh_statistics
 from bot.nps.flows import start_task as nps_start_task
 from bot.nps.jobs import nps_rounds, promise_sending
 from bot.nps.sending import send_task as nps_send_task
+from bot.privacy.retention import forget_old_timings
 from bot.runtime.outbox import Drainer, Task, drain_in_child
 from bot.runtime.scheduler import Job, forget_old_events
 from bot.runtime.services import Services, build_services
@@ -58,8 +59,9 @@ def drain_outbox(services: Services, now: datetime) -> None:
     Drainer(services, TASKS).drain(timeout=30)
 
 
-# The clock's jobs, run in this order at every tick. The outbox comes last, so that work the
-# other jobs promise (survey DMs) starts in the same tick.
+# The clock's jobs, run in this order at every tick. The outbox comes after the jobs that
+# promise it work (survey DMs), so that the work starts in the same tick; the deletion of old
+# message timings, which may take its whole budget of a tick, after everything else.
 JOBS: Mapping[str, Job] = {
     "escalation_reminders": escalate_unacknowledged,
     "blocker_reminders": remind_overdue_blockers,
@@ -74,6 +76,7 @@ JOBS: Mapping[str, Job] = {
     "review": run_reviews,
     "alerts": run_alerts,
     "outbox": drain_outbox,
+    "retention": forget_old_timings,
 }
 
 

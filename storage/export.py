@@ -1,31 +1,55 @@
-"""CSV export of every table a user owns (not Baton's own bookkeeping)."""
+"""CSV export of every table that holds a person's data: a user id, or a list of members."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Column, Select, Table, func, select
 
 from storage.db import Database
 from storage.models import Base, NpsAnswer, NpsRound
 
-# The records of what happened: escalations, blockers, conversations' times (never their text),
-# survey rounds with their anonymous answers, and the sprints' check-ins. Left out as Baton's
-# bookkeeping: deliveries seen, claimed jobs, the outbox, posted digests and reviews, alert
-# states, baselines and scorecard snapshots (computed from the rest), the DMs asking for
-# check-ins, side members (a copy of Slack's user groups) and survey invitations (who was
-# asked: beside the answers of a small round, they would point at who said what).
+# Every table that names a person is written, in its primary key's order:
+# - what happened: escalations, blockers and whom they wait on;
+# - conversations' times (never their text): messages, the people and the user groups they
+#   mention, the user groups' members as Baton read them, and who is on which side; and the
+#   latency figures of the weeks whose messages were deleted (BATON_RETENTION_DAYS), which name
+#   nobody but are all that is left of those weeks;
+# - surveys: rounds, who was asked in which round, and the answers of the rounds that reached
+#   their minimum (as Slack shows them; no person in them);
+# - check-ins, the DMs that asked the leads for them, and the claims of scheduled work (kept
+#   for good; a check-in DM's claim names its lead).
+# Left out, as naming nobody: delivery records of Slack events (deleted after a day), posted
+# digests and reviews, alert states, baselines and scorecard snapshots.
+# Left out, though it may name a person inside a task's payload: the outbox, Slack work waiting
+# to be done. A task lives until it is done (seconds; a paced run of survey DMs, the length of
+# its sending), then 7 days before the clock deletes it.
 EXPORTED = (
     "escalations",
     "blockers",
     "blocker_waits",
     "messages",
     "message_mentions",
+    "message_group_mentions",
+    "latency_weeks_kept",
+    "latency_weeks",
+    "usergroup_readings",
+    "side_members",
     "nps_rounds",
+    "nps_invitations",
     "nps_answers",
     "checkins",
+    "checkin_prompts",
+    "job_claims",
 )
+
+# Tables written in part: only these columns, in the order of these (a unique key) instead.
+# An invitation's status, times, reminders, attempts and DM would say who answered, and when;
+# beside the answers of a small round, they would point at who said what. Who was asked in
+# which round says neither.
+_ONLY = {"nps_invitations": ("round_id", "user_id")}
 
 
 def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
@@ -35,13 +59,14 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
     with db.reading() as session:
         for name in EXPORTED:
             table: Table = Base.metadata.tables[name]
+            columns = _columns(table)
             path = out / f"{name}.csv"
             rows = 0
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
-                writer.writerow([column.name for column in table.columns])
-                ordered = _rows(table).order_by(*table.primary_key.columns)
-                shown = [_SHOWN.get((name, column.name), _text) for column in table.columns]
+                writer.writerow([column.name for column in columns])
+                ordered = _rows(table, columns)
+                shown = [_SHOWN.get((name, column.name), _text) for column in columns]
                 for row in session.execute(ordered.execution_options(yield_per=1000)):
                     writer.writerow(
                         [
@@ -54,13 +79,20 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
     return written
 
 
-def _rows(table: Table) -> Select[tuple[object, ...]]:
+def _columns(table: Table) -> list[Column[object]]:
+    only = _ONLY.get(table.name)
+    return list(table.columns) if only is None else [table.c[name] for name in only]
+
+
+def _rows(table: Table, columns: list[Column[object]]) -> Select[*tuple[Any, ...]]:
+    key = list(table.primary_key.columns) if table.name not in _ONLY else columns
+    chosen = select(*columns).order_by(*key)
     if table.name != "nps_answers":
-        return select(table)
+        return chosen
     # As in Slack: a round's answers are shown only once it has its minimum of answers.
     answers = select(func.count()).where(NpsAnswer.round_id == NpsRound.id).scalar_subquery()
     shown = select(NpsRound.id).where(answers >= NpsRound.min_responses)
-    return select(table).where(table.c.round_id.in_(shown))
+    return chosen.where(table.c.round_id.in_(shown))
 
 
 def _severity(value: object) -> str:

@@ -101,16 +101,22 @@ def figures_of(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def latency_groups(
-    session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    channel_id: str | None = None,
+    as_of: datetime | None = None,
 ) -> list[LatencyGroup]:
-    """The figures of the waiting messages posted in [start, end), by channel and sides."""
+    """The figures of the waiting messages posted in [start, end), by channel and sides, as
+    known at `as_of` (the period's end unless given)."""
     dialect = session.get_bind().dialect.name
     query = (
         select(
             Message.channel_id,
             Message.author_side,
             Message.answer_side,
-            *wait_figures(dialect, end),
+            *wait_figures(dialect, end if as_of is None else as_of),
         )
         .where(*WAITING, Message.posted_at >= start, Message.posted_at < end)
         .group_by(Message.channel_id, Message.author_side, Message.answer_side)

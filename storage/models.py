@@ -454,6 +454,47 @@ partial_index(
 )
 
 
+# The daily deletion of old message timings finds them by posting time, waiting or not.
+Index("ix_messages_posted", Message.posted_at)
+
+
+class KeptLatencyWeek(Base):
+    """A week whose latency figures are kept in latency_weeks: from then on, every reading of
+    that week takes them from there, and its messages may be deleted."""
+
+    __tablename__ = "latency_weeks_kept"
+
+    week_start: Mapped[datetime] = mapped_column(primary_key=True)
+    week_end: Mapped[datetime]
+    kept_at: Mapped[datetime]
+    # JSON: {channel id: messages that mention a user group Baton cannot read}
+    unreadable: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class LatencyWeekGroup(Base):
+    """One kept week's waiting messages of one channel from one side to another: the counts
+    of WaitFigures and the wait of each answered message (seconds, JSON lists in no order),
+    from which a median or p90 over any set of weeks is exact. No time, person or id."""
+
+    __tablename__ = "latency_weeks"
+    __table_args__ = (Index("ix_latency_weeks_week", "week_start", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_start: Mapped[datetime] = mapped_column(
+        ForeignKey("latency_weeks_kept.week_start", ondelete="CASCADE")
+    )
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    author_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    answer_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    waiting: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    sla_ended: Mapped[int] = mapped_column(Integer)
+    within_sla: Mapped[int] = mapped_column(Integer)
+    unanswered: Mapped[int] = mapped_column(Integer)
+    wall_seconds: Mapped[str] = mapped_column(Text)
+    business_seconds: Mapped[str] = mapped_column(Text)
+
+
 class KpiBaseline(Base):
     """A family's baseline, kept once its weeks are over: later digests read it, not the weeks."""
 

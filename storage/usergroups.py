@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Message, MessageGroupMention, UsergroupReading
@@ -150,11 +150,8 @@ def set_state(
     return rows_changed(changed) > 0
 
 
-def unreadable_messages(
-    session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
-) -> int:
-    """Messages posted in [start, end), not deleted, that mention a group Baton cannot read."""
-    query = (
+def _unreadable(start: datetime, end: datetime) -> Select[str, str]:
+    return (
         select(MessageGroupMention.channel_id, MessageGroupMention.message_ts)
         .join(Message, _ITS_MESSAGE)
         .where(
@@ -165,6 +162,20 @@ def unreadable_messages(
         )
         .distinct()
     )
+
+
+def unreadable_messages(
+    session: Session, *, start: datetime, end: datetime, channel_id: str | None = None
+) -> int:
+    """Messages posted in [start, end), not deleted, that mention a group Baton cannot read."""
+    query = _unreadable(start, end)
     if channel_id is not None:
         query = query.where(MessageGroupMention.channel_id == channel_id)
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def unreadable_by_channel(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """unreadable_messages of [start, end), per channel that has any."""
+    found = _unreadable(start, end).subquery()
+    query = select(found.c.channel_id, func.count()).group_by(found.c.channel_id)
+    return {channel: int(count) for channel, count in session.execute(query)}

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage.inserts import insert_once
+from storage.kept_weeks import combined, first_kept, kept_figures, kept_until
 from storage.latency import WAITING, WaitFigures, figures_of, wait_figures
 from storage.models import Blocker, Escalation, KpiBaseline, Message, NpsRound
 
@@ -83,16 +84,25 @@ def latency_weeks(
     as_of: datetime,
     channel_id: str | None = None,
 ) -> list[LatencyWeek]:
-    """Each week's latency counts and waits, one indexed range query per week."""
+    """Each week's latency counts and waits, one indexed range query per week; a week before
+    the last kept week's end is read from the kept weeks it touches (see storage.kept_weeks)."""
     figures = select(*wait_figures(session.get_bind().dialect.name, as_of)).where(*WAITING)
     if channel_id is not None:
         figures = figures.where(Message.channel_id == channel_id)
+    until = kept_until(session)
     weeks = []
     for number, (start, end) in enumerate(pairwise(edges)):
-        row = session.execute(
-            figures.where(Message.posted_at >= start, Message.posted_at < end)
-        ).one()
-        weeks.append(LatencyWeek(week=number, **figures_of(row)))
+        parts: list[WaitFigures] = []
+        live_from = start
+        if until is not None and start < until:
+            parts += kept_figures(session, start=start, end=end, until=until, channel_id=channel_id)
+            live_from = until
+        if live_from < end:
+            row = session.execute(
+                figures.where(Message.posted_at >= live_from, Message.posted_at < end)
+            ).one()
+            parts.append(WaitFigures(**figures_of(row)))
+        weeks.append(LatencyWeek(week=number, **combined(parts)))
     return weeks
 
 
@@ -122,6 +132,8 @@ def first_activity(session: Session) -> datetime | None:
             )
         ),
         session.scalar(select(func.min(NpsRound.started_at))),
+        # Once old message timings are deleted, their kept weeks say when the messages began.
+        first_kept(session),
     ]
     found = [moment for moment in firsts if moment is not None]
     return min(found) if found else None

@@ -33,6 +33,7 @@ from bot.config.parsing import (
     parse,
     positive_int,
 )
+from bot.config.privacy import PrivacySettings
 from bot.core.business_time import BusinessCalendar
 from bot.core.errors import ConfigError
 
@@ -66,6 +67,7 @@ class Settings:
     kpi: KpiSettings = KpiSettings()
     alerts: AlertSettings = AlertSettings()
     checkins: CheckinSettings = CheckinSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 def listen_port(env: Env) -> int:
@@ -133,6 +135,7 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
         kpi=KpiSettings.from_env(env),
         alerts=AlertSettings.from_env(env, digest.channels),
         checkins=CheckinSettings.from_env(env),
+        privacy=PrivacySettings.from_env(env),
     )
 
 

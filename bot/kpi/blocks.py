@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from bot.core.blocks import Block, channel, context, mrkdwn, plain, section
@@ -94,7 +95,19 @@ def latency_breakdown(figures: dict[str, Any], *, slack: bool = True) -> list[li
         f"{unreadable} messages mention a user group whose members Baton cannot read, and wait "
         "for nobody: check the app has the usergroups:read scope and the group still exists."
     ] if unreadable else []  # fmt: skip
+    kept = figures.get("kept_weeks")
+    if kept:
+        notes.append(kept_weeks_note(kept["from"], kept["until"]))
     return [lines for lines in (directions, channels, notes) if lines]
+
+
+def kept_weeks_note(first: str, until: str) -> str:
+    """Which part of a period is counted from kept weekly figures (dates as ISO text)."""
+    start, end = date.fromisoformat(first), date.fromisoformat(until) - timedelta(days=1)
+    return (
+        f"The weeks from {start:%a %-d %b %Y} to {end:%a %-d %b %Y} are counted, whole, from "
+        "the weekly figures Baton stored before deleting their messages (BATON_RETENTION_DAYS)."
+    )
 
 
 _FAMILY_LINES = {

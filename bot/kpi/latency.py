@@ -16,8 +16,8 @@ from bot.kpi.period import Period
 from bot.kpi.stats import ratio
 from bot.latency.rules import direction
 from bot.runtime.services import Services
-from storage.latency import LatencyGroup, latency_groups
-from storage.usergroups import unreadable_messages
+from storage.kept_weeks import period_groups
+from storage.latency import LatencyGroup
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,11 +108,13 @@ def latency_kpis(groups: Sequence[LatencyGroup], sides: Sequence[str] = ()) -> d
 def latency_answer(services: Services, period: Period, channel: str | None) -> dict[str, Any]:
     """Response latency of the messages posted in `period` (in `channel`, if given)."""
     with services.db.reading() as session:
-        groups = latency_groups(session, start=period.start, end=period.end, channel_id=channel)
-        unreadable = unreadable_messages(
-            session, start=period.start, end=period.end, channel_id=channel
-        )
-    answer = latency_kpis(groups, [side.name for side in services.settings.latency.sides])
+        found = period_groups(session, start=period.start, end=period.end, channel_id=channel)
+    answer = latency_kpis(found.groups, [side.name for side in services.settings.latency.sides])
     # Messages that waited for nobody because they mention a group Baton cannot read.
-    answer["unreadable_group_mentions"] = unreadable
+    answer["unreadable_group_mentions"] = found.unreadable
+    if found.kept is not None:
+        # Their messages are deleted (BATON_RETENTION_DAYS): whole weeks, from [from, until).
+        tz = services.settings.calendar.tz
+        first, end = (moment.astimezone(tz).date().isoformat() for moment in found.kept)
+        answer["kept_weeks"] = {"from": first, "until": end}
     return answer

@@ -307,12 +307,20 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
     assert files == [
         "blocker_waits.csv",
         "blockers.csv",
+        "checkin_prompts.csv",
         "checkins.csv",
         "escalations.csv",
+        "job_claims.csv",
+        "latency_weeks.csv",
+        "latency_weeks_kept.csv",
+        "message_group_mentions.csv",
         "message_mentions.csv",
         "messages.csv",
         "nps_answers.csv",
+        "nps_invitations.csv",
         "nps_rounds.csv",
+        "side_members.csv",
+        "usergroup_readings.csv",
     ]
     import csv
 
@@ -405,7 +413,9 @@ def test_export_has_conversation_times_and_only_the_survey_answers_slack_would_s
     assert {a["round_id"] for a in answers} == {str(shown)}
     assert "user_id" not in answers[0]
     assert len(rows("nps_rounds")) == 2
-    assert not (out / "nps_invitations.csv").exists()
+    # Who was asked in which round, and nothing that says who answered.
+    with (out / "nps_invitations.csv").open() as handle:
+        assert handle.readline().strip() == "round_id,user_id"
     [message] = rows("messages")
     assert message["wall_seconds"] == "1800.0"
     assert message["answered_at"] == "2026-11-25T10:30:00+00:00"
