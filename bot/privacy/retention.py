@@ -83,7 +83,7 @@ def delete_before(services: Services, line: datetime, budget: timedelta = TICK_B
 def forget_old_timings(services: Services, now: datetime) -> None:
     """The clock's job, at every tick: keep the weeks the line reached, then delete what is
     older than the line. Two clocks doing it at once keep each week once and delete each
-    message once; at most ticks there is nothing older than the line and it costs one query."""
+    message once; at most ticks nothing is older than the line, and it costs a few lookups."""
     line = retention_line(services, now)
     kept = keep_weeks_before(services, line, now)
     deleted = delete_before(services, line)
@@ -96,5 +96,5 @@ def forget_old_timings(services: Services, now: datetime) -> None:
             kept,
             deleted,
             readings,
-            line.date().isoformat(),
+            line.astimezone(services.settings.calendar.tz).date().isoformat(),
         )
