@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 # Run in an interpreter of its own: forking pytest, with the fake Slack's threads, would copy
 # them half-stopped into the child. Each trial forks a drainer, waits a random moment (idle
@@ -57,6 +58,21 @@ print(json.dumps({"took": took}), flush=True)
 """
 
 
+def _run(script: str, *args: str) -> list[Any]:
+    """Run `script` in an interpreter of its own, outside Baton's settings; its JSON lines."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -70,18 +86,7 @@ def _alive(pid: int) -> bool:
 def test_a_forked_drainer_ends_within_a_second_of_sigterm_or_of_its_parent(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path}/drainer.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, url, "25"],
-        env=env,
-        cwd=Path(__file__).parents[2],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    lines = _run(SCRIPT, f"sqlite:///{tmp_path}/drainer.db", "25")
     orphan = next(line["orphan"] for line in lines if "orphan" in line)
     took = next(line["took"] for line in lines if "took" in line)
     assert len(took) == 25
@@ -133,17 +138,7 @@ print(json.dumps({"frames": frames, "copied": copied}))
 
 def _log_after_writes(tmp_path: Path, with_drainer: bool) -> dict[str, int]:
     url = f"sqlite:///{tmp_path}/{'with' if with_drainer else 'without'}.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", CHECKPOINT_SCRIPT, url, "yes" if with_drainer else "no"],
-        env=env,
-        cwd=Path(__file__).parents[2],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, int] = json.loads(done.stdout.splitlines()[-1])
+    result: dict[str, int] = _run(CHECKPOINT_SCRIPT, url, "yes" if with_drainer else "no")[-1]
     return result
 
 
