@@ -430,6 +430,17 @@ class DigestPart(Base):
     posted_at: Mapped[datetime]
 
 
+class UnsurePost(Base):
+    """A post whose every try ended without knowing whether Slack took it, nor finding it
+    after: the next try looks for it first, from `since` (the first of those tries)."""
+
+    __tablename__ = "unsure_posts"
+
+    ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    since: Mapped[datetime]
+
+
 class AlertState(Base):
     """Where one alert rule stands for one subject: breaching since when, last posted when."""
 

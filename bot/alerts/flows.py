@@ -3,14 +3,15 @@
 The clock claims each rule once per hour; a finding then moves its (rule, subject) state with a
 conditional UPDATE: OK → breaching posts the alert, breaching → OK posts the recovery, and a
 breach that lasts is posted again at most once per BATON_ALERT_REPEAT. A post Slack refuses
-undoes its state change, so the next hour tries again.
+undoes its state change, so the next hour tries again; one that a whole run could not learn the
+fate of (every try lost, and the looking too) is noted, and the next run looks for it first.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.alerts.blocks import build_alert_message, build_summary_message
@@ -19,14 +20,22 @@ from bot.alerts.rules import RECOVER, REPEAT, START, Finding, next_step
 from bot.core.formatting import Unit
 from bot.runtime.posts import post_once
 from bot.runtime.services import Services
-from bot.runtime.slack_client import error_code
+from bot.runtime.slack_client import error_code, may_have_reached_slack
 from storage import alerts as store
+from storage import unsure_posts
 
 log = logging.getLogger(__name__)
 
 # At most this many alerts about single items go out per rule and evaluation; the rest are
 # counted in one more message, so years of forgotten blockers never flood the channel.
 MAX_ITEM_POSTS = 5
+# An alert a run could not learn the fate of is looked for by the runs of the next day; a note
+# older than that belongs to an episode long over, and another post is the lesser harm.
+LOOK_FOR_UNSURE = timedelta(days=1)
+
+
+class NotPosted(Exception):
+    """Some of a rule's posts went nowhere; their state changes were undone."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def apply_rule(ctx: Context, rule: str) -> None:
             failures += 1
     if failures:
         # The claim is given back: the next tick tries the posts that did not go out.
-        raise RuntimeError(f"{failures} alert post(s) for {rule} failed")
+        raise NotPosted(f"{failures} alert post(s) for {rule} failed")
 
 
 def _recovered_item(rule: str, subject: str, value: float | None) -> Finding:
@@ -183,11 +192,33 @@ def post_alert(services: Services, finding: Finding, step: str, since: datetime)
 
 def _post(services: Services, message: dict[str, Any], what: str) -> bool:
     delivered = False
+    ref = f"alert:{what}"
     for channel in services.settings.alerts.channels:
+        # A run whose every try ended not knowing whether Slack took the alert (nor finding it)
+        # left a note: this run looks for it first, from that run's first try.
+        looked_after = services.now() - LOOK_FOR_UNSURE
+        with services.db.reading() as session:
+            since = unsure_posts.unsure_since(
+                session, ref=ref, channel_id=channel, after=looked_after
+            )
+        started = services.now()
         try:
             # Tagged, so that a try whose answer is lost is looked for before the next one.
-            post_once(services, ref=f"alert:{what}", channel=channel, **message)
-            delivered = True
+            post_once(services, ref=ref, channel=channel, since=since, **message)
         except Exception as exc:
             log.warning("alert %s not posted to %s: %s", what, channel, error_code(exc))
+            if may_have_reached_slack(exc):
+                with services.db.unit_of_work() as session:
+                    unsure_posts.remember(
+                        session,
+                        ref=ref,
+                        channel_id=channel,
+                        since=since or started,
+                        stale_before=looked_after,
+                    )
+            continue
+        delivered = True
+        if since is not None:
+            with services.db.unit_of_work() as session:
+                unsure_posts.forget(session, ref=ref, channel_id=channel)
     return delivered

@@ -419,3 +419,24 @@ def test_the_alerts_file_moves_a_scorecard_kpis_lines_and_turns_its_rule_off(
     path.write_text("[scorecard_nps]\nsprints = 3\n")  # NPS rests on rounds, not sprints
     with pytest.raises(ConfigError, match=r"\[scorecard_nps\]"):
         load_settings(BASE | {"BATON_ALERTS_FILE": str(path)})
+
+
+def test_an_alert_whose_fate_a_whole_run_could_not_learn_is_looked_for_by_the_next(
+    make_baton: Callable[..., Baton],
+) -> None:
+    baton = make_baton(BATON_ALERT_CHANNEL="CALERTS")
+    _sev1(baton, MONDAY)
+    fake = baton.fake_slack
+    # Slack keeps the alert and its answer is lost; looking for it fails as well (a 500 on the
+    # try and on both of the client's retries): the run ends without knowing.
+    fake.fail("chat.postMessage", accept=True, drop=True)
+    fake.fail("conversations.history", status=500, times=3)
+    _run(baton, MONDAY + timedelta(minutes=30))
+    assert len(fake.posts_in("CALERTS")) == 1
+    # The next tick looks before posting, finds it, and posts nothing.
+    _run(baton, MONDAY + timedelta(minutes=31))
+    [alert] = fake.posts_in("CALERTS")
+    assert alert["blocks"][0]["text"]["text"].startswith(":red_circle: *Alert* · sev1 escalation")
+    with baton.db.reading() as session:
+        state = alert_store.states(session, UNACKNOWLEDGED_ESCALATION)["escalation:1"]
+    assert state.breaching_since == MONDAY + timedelta(minutes=31)
