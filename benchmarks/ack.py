@@ -25,7 +25,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import SECRET, TOKEN, Result, drive, gunicorn, signed  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Result,
+    baton_env,
+    drive,
+    gunicorn,
+    signed,
+)
 
 TEXT = "sev2 Payments API returns 500 for EU customers"
 WARM_UP_SECONDS = 1.0
@@ -155,16 +161,8 @@ def main() -> int:
         api_url, response_url = fake.stdout.readline().split()
 
         # Only what the brief of this benchmark sets; a developer's BATON_… settings stay out.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
-        env.update(
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=api_url,
-            DATABASE_URL=database_url,
-            # Set but empty counts as unset, and wins over a BATON_ESCALATION_OWNER in .env.
-            BATON_ESCALATION_OWNER="",
-            WEB_CONCURRENCY=str(args.workers),
-        )
+        # Set but empty counts as unset, and wins over a BATON_ESCALATION_OWNER in .env.
+        env = baton_env(api_url, database_url, args.workers, BATON_ESCALATION_OWNER="")
         drained_after: list[float] = []
 
         def wait_for_outbox() -> None:

@@ -148,6 +148,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def baton_env(api_url: str, database_url: str, workers: int, **settings: str) -> dict[str, str]:
+    """This process's environment with none of a developer's BATON_ or SLACK_ settings, and
+    what a benchmark's Baton needs: the bench token and secret, the fake Slack, its database,
+    its number of workers, and `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
+    env.update(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=api_url,
+        DATABASE_URL=database_url,
+        WEB_CONCURRENCY=str(workers),
+        **settings,
+    )
+    return env
+
+
 def start_fake_slack(script: str) -> tuple[subprocess.Popen[str], str]:
     """Run `script`, a fake Slack Web API that prints its first line (its URL) and serves until
     its stdin closes, in a process of its own: that process and the line."""

@@ -37,9 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.ack import undone_tasks  # noqa: E402
 from benchmarks.common import (  # noqa: E402
-    SECRET,
-    TOKEN,
     Result,
+    baton_env,
     drop_database,
     fresh_database,
     gunicorn,
@@ -258,15 +257,7 @@ def run(kind: str, args: argparse.Namespace, api_url: str, response_url: str) ->
     processes = 1 if kind == "sqlite" else 2
     with tempfile.TemporaryDirectory(prefix="baton-load-") as tmp:
         url = fresh_database(kind, tmp, DATABASE_NAME)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
-        env.update(
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=api_url,
-            DATABASE_URL=url,
-            BATON_ESCALATION_OWNER="",
-            WEB_CONCURRENCY=str(args.workers),
-        )
+        env = baton_env(api_url, url, args.workers, BATON_ESCALATION_OWNER="")
         mix = Mix(response_url)
         try:
             with (

@@ -32,18 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import (  # noqa: E402
-    SECRET,
-    TOKEN,
+    baton_env,
     drop_database,
     fresh_database,
     gunicorn,
+    signed,
     start_fake_slack,
 )
-from benchmarks.ingest import FAKE_SLACK, PEOPLE, Stream  # noqa: E402
+from benchmarks.ingest import BATON_CONFIG, FAKE_SLACK, PEOPLE, Stream  # noqa: E402
 from benchmarks.load import paced  # noqa: E402
 
 DATABASE_NAME = "baton_retention"
-BATON_CONFIG = "python:bot.gunicorn_config"
 TARGET_RATIO = 1.5
 RETENTION_DAYS = 400
 
@@ -56,8 +55,6 @@ class Events:
         self.streams = [Stream(number, seed) for number in range(8)]
 
     def next(self) -> tuple[str, dict[str, str]]:
-        from benchmarks.common import signed
-
         body, extra = self.rng.choice(self.streams).next()
         return body, signed(body, "application/json") | extra
 
@@ -140,15 +137,7 @@ def run(kind: str, args: argparse.Namespace, api_url: str) -> None:
         url = fresh_database(kind, tmp, DATABASE_NAME)
         try:
             fill(url, args.old)
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SLACK_"))}
-            env.update(
-                SLACK_BOT_TOKEN=TOKEN,
-                SLACK_SIGNING_SECRET=SECRET,
-                SLACK_API_URL=api_url,
-                DATABASE_URL=url,
-                WEB_CONCURRENCY=str(args.workers),
-                BATON_RETENTION_DAYS=str(RETENTION_DAYS),
-            )
+            env = baton_env(api_url, url, args.workers, BATON_RETENTION_DAYS=str(RETENTION_DAYS))
             context = multiprocessing.get_context("spawn")
             go, stop = context.Event(), context.Event()
             deleted, keep_seconds = context.Value("q", 0), context.Value("d", -1.0)
