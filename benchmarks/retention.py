@@ -112,14 +112,21 @@ def deleter(env: dict[str, str], go: Any, stop: Any, deleted: Any, keep_seconds:
     `go` is set, as the clock's ticks do one after another."""
     os.environ.update(env)
     from bot.config.settings import load_settings
-    from bot.privacy.retention import delete_before, keep_weeks_before, retention_line
+    from bot.privacy.retention import (
+        delete_before,
+        keep_weeks_before,
+        oldest_message,
+        retention_line,
+    )
     from bot.runtime.services import build_services
 
     services = build_services(load_settings())
     now = datetime.now(UTC)
     line = retention_line(services, now)
     started = time.perf_counter()
-    keep_weeks_before(services, line, now)
+    oldest = oldest_message(services)
+    assert oldest is not None, "fill() wrote no old messages"
+    keep_weeks_before(services, line, now, oldest)
     keep_seconds.value = time.perf_counter() - started
     while not stop.is_set():
         if not go.wait(0.05):

@@ -40,13 +40,16 @@ def retention_line(services: Services, now: datetime) -> datetime:
     )
 
 
-def keep_weeks_before(services: Services, line: datetime, now: datetime) -> int:
-    """Keep every week that starts before `line` and still has messages; how many were kept."""
-    tz = services.settings.calendar.tz
+def oldest_message(services: Services) -> datetime | None:
+    """When the oldest message still stored was posted."""
     with services.db.reading() as session:
-        oldest = retention.oldest_message(session)
-    if oldest is None or oldest >= line:
-        return 0
+        return retention.oldest_message(session)
+
+
+def keep_weeks_before(services: Services, line: datetime, now: datetime, oldest: datetime) -> int:
+    """Keep every week from `oldest`'s to the last that starts before `line`, unless kept
+    already; how many were kept."""
+    tz = services.settings.calendar.tz
     kept = 0
     monday = monday_of(oldest, tz)
     while (start := local_midnight(monday, tz)) < line:
@@ -83,10 +86,13 @@ def delete_before(services: Services, line: datetime, budget: timedelta = TICK_B
 def forget_old_timings(services: Services, now: datetime) -> None:
     """The clock's job, at every tick: keep the weeks the line reached, then delete what is
     older than the line. Two clocks doing it at once keep each week once and delete each
-    message once; at most ticks nothing is older than the line, and it costs a few lookups."""
+    message once; at most ticks nothing is older than the line, and one lookup says so."""
     line = retention_line(services, now)
-    kept = keep_weeks_before(services, line, now)
-    deleted = delete_before(services, line)
+    oldest = oldest_message(services)
+    kept = deleted = 0
+    if oldest is not None and oldest < line:
+        kept = keep_weeks_before(services, line, now, oldest)
+        deleted = delete_before(services, line)
     with services.db.unit_of_work() as session:
         readings = retention.delete_readings_before(session, before=line)
     if kept or deleted or readings:

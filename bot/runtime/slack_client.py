@@ -120,10 +120,8 @@ def is_permanent(error: Exception) -> bool:
 
 def slack_was_unwell(error: Exception) -> bool:
     """A 429, a 5xx, a passing API error or a dropped connection: nothing is wrong with Baton,
-    and the same call may work later."""
-    if isinstance(error, slack_errors.SlackApiError):
-        return is_transient(error)
-    return isinstance(error, OSError)
+    and the same call may work later. Unlike is_transient, any other error (a bug) is not."""
+    return isinstance(error, slack_errors.SlackApiError | OSError) and is_transient(error)
 
 
 def log_failure(logger: logging.Logger, error: Exception, message: str, *args: object) -> None:

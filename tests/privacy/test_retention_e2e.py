@@ -22,7 +22,12 @@ from bot.core.errors import ConfigError
 from bot.kpi.answers import answer
 from bot.kpi.history import latency_period
 from bot.privacy import retention
-from bot.privacy.retention import forget_old_timings, keep_weeks_before, retention_line
+from bot.privacy.retention import (
+    forget_old_timings,
+    keep_weeks_before,
+    oldest_message,
+    retention_line,
+)
 from storage.export import export_tables
 from storage.models import (
     KeptLatencyWeek,
@@ -193,7 +198,9 @@ def test_figures_stay_the_same_between_batches(
     history(baton)
     now = NOW.astimezone(UTC)
     monkeypatch.setattr(retention, "BATCH", 3)
-    keep_weeks_before(baton.services, LINE, now)
+    oldest = oldest_message(baton.services)
+    assert oldest is not None
+    keep_weeks_before(baton.services, LINE, now, oldest)
     old = baton.count(Message, Message.posted_at < LINE)
     assert old == 12  # q1, q2, q4, q5, q3 and their answers, the group mention, the chatter
     while old:
