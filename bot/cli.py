@@ -10,9 +10,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.kpi.subjects import SUBJECTS
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 log = logging.getLogger("baton")
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -175,34 +176,75 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     print(f"database at revision {', '.join(sorted(migrate.head_revisions()))}")
 
 
+def _team_arg(raw: str | None) -> str | None:
+    from bot.core.errors import BatonError  # when run, for a fast --help
+    from bot.privacy.workspace import check_team_id
+
+    if raw is None:
+        return None
+    try:
+        return check_team_id(raw)
+    except BatonError as exc:
+        raise CommandError(f"--team: {exc.user_message}") from None
+
+
+def _chosen_team(db: Database, asked: str | None) -> str | None:
+    """The workspace `--team` names, checked against those stored; None for all of them when
+    at most one is stored."""
+    from storage.workspaces import stored_teams  # when run, for a fast --help
+
+    with db.reading() as session:
+        teams = [team for team in stored_teams(session) if team]
+    if asked is not None and asked not in teams:
+        stored = ", ".join(teams) or "none"
+        raise CommandError(f"--team: nothing is stored for {asked} (workspaces stored: {stored})")
+    if asked is None and len(teams) > 1:
+        raise CommandError(
+            f"{len(teams)} workspaces are stored ({', '.join(teams)}): choose one with --team T…"
+        )
+    return asked
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=False)
     out = _out_folder(args.out)
+    asked = _team_arg(args.team)
     db = _prepare_database(settings)
     from storage.export import export_tables  # when run, for a fast --help
 
     try:
-        written = export_tables(db, out)
+        written = export_tables(db, out, team_id=_chosen_team(db, asked))
     finally:
         db.dispose()
     for path, rows in written:
         print(f"{path}  ({rows} rows)")
 
 
-def cmd_forget_user(args: argparse.Namespace) -> None:
+def _forget(raw: str, check: Callable[[str], str], forget: Callable[[Database, str], T]) -> T:
+    """Check the id the user typed, then forget it in the migrated database."""
     from bot.core.errors import BatonError  # when run, for a fast --help
-    from bot.privacy.flows import check_user_id, forget, report_lines
 
     try:
-        user_id = check_user_id(args.user)
+        checked = check(raw)
     except BatonError as exc:
         raise CommandError(exc.user_message) from None
     db = _prepare_database(_settings(require_slack=False))
     try:
-        done = forget(db, user_id)
+        return forget(db, checked)
     finally:
         db.dispose()
-    print("\n".join(report_lines(done)))
+
+
+def cmd_forget_user(args: argparse.Namespace) -> None:
+    from bot.privacy.flows import check_user_id, forget, report_lines
+
+    print("\n".join(report_lines(_forget(args.user, check_user_id, forget))))
+
+
+def cmd_forget_workspace(args: argparse.Namespace) -> None:
+    from bot.privacy.workspace import check_team_id, forget_workspace, report_lines
+
+    print("\n".join(report_lines(_forget(args.team, check_team_id, forget_workspace))))
 
 
 def cmd_kpi(args: argparse.Namespace) -> None:
@@ -403,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one CSV per table a user owns")
     export.add_argument("--out", required=True, help="directory to write the CSV files to")
+    export.add_argument(
+        "--team", help="only this workspace's rows (required when several are stored)"
+    )
     export.set_defaults(func=cmd_export)
 
     forget_user = commands.add_parser(
@@ -410,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget_user.add_argument("user", help="their Slack user id, such as U012AB3CD")
     forget_user.set_defaults(func=cmd_forget_user)
+
+    forget_workspace = commands.add_parser(
+        "forget-workspace", help="delete every row of a workspace, table by table"
+    )
+    forget_workspace.add_argument("team", help="its Slack workspace id, such as T012AB3CD")
+    forget_workspace.set_defaults(func=cmd_forget_workspace)
     return parser
 
 

@@ -25,7 +25,7 @@ from bot.privacy.blocks import build_forget_me_modal
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
 from handlers.checkins import FORM_FAILED
-from handlers.common import open_view
+from handlers.common import open_view, team_id
 
 FORGET_ME_FAILED = "I could not open the form ({code}); nothing was changed. Try again."
 # Periods longer than this are answered after the ack, through response_url.
@@ -37,6 +37,7 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
     `/kpi nps start|close`."""
     text = typed(command.get("text")).strip()
     user_id = str(command.get("user_id"))
+    team = team_id(command)
     reply = reply_target(user_id, response_url=command.get("response_url"))
     if text.lower() == "help":
         ack(response_type="ephemeral", text=USAGE)
@@ -59,7 +60,7 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
         return
     nps_action = parse_nps_admin(text)
     if nps_action is not None:
-        _nps_admin(ack, services, user_id, nps_action, reply)
+        _nps_admin(ack, services, team, user_id, nps_action, reply)
         return
     chart = parse_chart_text(text)
     if chart is not None:
@@ -68,7 +69,7 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
             text=f"Drawing the {chart} chart of the last {services.settings.digest.weeks} "
             "weeks; it will come to you in a DM from Baton.",
         )
-        promise_chart(services, subject=chart, reply=reply)
+        promise_chart(services, team_id=team, subject=chart, reply=reply)
         return
     asked = parse_kpi_text(text)
     if asked.days <= INLINE_DAYS:
@@ -77,6 +78,7 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
         return
     promise_reply(
         services,
+        team_id=team,
         subject=asked.subject,
         days=asked.days,
         channel=asked.channel,
@@ -87,7 +89,7 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
 
 
 def _nps_admin(
-    ack: Ack, services: Services, user_id: str, action: str, reply: dict[str, Any]
+    ack: Ack, services: Services, team: str, user_id: str, action: str, reply: dict[str, Any]
 ) -> None:
     """`/kpi nps start` or `/kpi nps close`, for Baton admins only."""
     if user_id not in services.settings.admins:
@@ -95,7 +97,7 @@ def _nps_admin(
             f"Only a Baton admin (BATON_ADMINS) can {action} an NPS round; nothing was changed."
         )
     if action == "start":
-        nps_flows.promise_start(services, started_by=user_id, reply=reply)
+        nps_flows.promise_start(services, team_id=team, started_by=user_id, reply=reply)
         ack(response_type="ephemeral", text="Starting an NPS round: reading who to ask…")
         return
     closed = nps_flows.close_round(services, closed_by=user_id)

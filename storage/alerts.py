@@ -42,11 +42,17 @@ def _posted(now: datetime, value: float | None) -> dict[str, Any]:
 
 
 def start_breach(
-    session: Session, *, rule: str, subject: str, value: float | None, now: datetime
+    session: Session,
+    *,
+    team_id: str,
+    rule: str,
+    subject: str,
+    value: float | None,
+    now: datetime,
 ) -> bool:
     """OK (or never seen) → breaching; False when it was breaching already."""
     values = {"breaching_since": now, **_posted(now, value)}
-    new = {"rule": rule, "subject": subject, **values}
+    new = {"team_id": team_id, "rule": rule, "subject": subject, **values}
     if insert_once(session, AlertState.__table__, new):  # type: ignore[arg-type]
         return True
     return _change(session, rule, subject, AlertState.breaching_since.is_(None), **values)

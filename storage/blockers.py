@@ -33,11 +33,11 @@ def create_blocker(
         source_channel_id=source_channel_id,
         created_at=now,
     )
+    waits = [(WaitTarget.USER, user) for user in dict.fromkeys(waits_on_users)] + [
+        (WaitTarget.CHANNEL, channel) for channel in dict.fromkeys(waits_on_channels)
+    ]
     blocker.waits_on = [
-        BlockerWait(kind=WaitTarget.USER, target_id=user) for user in dict.fromkeys(waits_on_users)
-    ] + [
-        BlockerWait(kind=WaitTarget.CHANNEL, target_id=channel)
-        for channel in dict.fromkeys(waits_on_channels)
+        BlockerWait(team_id=team_id, kind=kind, target_id=target) for kind, target in waits
     ]
     session.add(blocker)
     session.flush()

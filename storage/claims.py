@@ -11,12 +11,14 @@ from storage.inserts import insert_once
 from storage.models import JobClaim
 
 
-def claim(session: Session, *, job: str, subject: str, period: str, now: datetime) -> bool:
+def claim(
+    session: Session, *, team_id: str, job: str, subject: str, period: str, now: datetime
+) -> bool:
     """Take the claim; False when another run (or another clock) already holds it."""
     return insert_once(
         session,
         JobClaim.__table__,  # type: ignore[arg-type]
-        {"job": job, "subject": subject, "period": period, "claimed_at": now},
+        {"team_id": team_id, "job": job, "subject": subject, "period": period, "claimed_at": now},
     )
 
 

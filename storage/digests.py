@@ -41,6 +41,7 @@ class Claim:
 def claim(
     session: Session,
     *,
+    team_id: str,
     channel_id: str,
     period_start: date,
     now: datetime,
@@ -51,6 +52,7 @@ def claim(
     """Take the post of (kind, channel, period) until `lease_until`; None when it is complete
     (unless `force`, which starts it over) or another run holds it."""
     values = {
+        "team_id": team_id,
         "kind": kind,
         "channel_id": channel_id,
         "period_start": period_start,
@@ -97,10 +99,12 @@ def mark_part(
     session: Session, digest_id: int, *, name: str, slack_ref: str | None, now: datetime
 ) -> bool:
     """Record that Slack has a part; False if it was recorded already."""
+    team_id = session.scalar(select(Digest.team_id).where(Digest.id == digest_id))
+    part = {"digest_id": digest_id, "name": name, "slack_ref": slack_ref, "posted_at": now}
     inserted = insert_once(
         session,
         DigestPart.__table__,  # type: ignore[arg-type]
-        {"digest_id": digest_id, "name": name, "slack_ref": slack_ref, "posted_at": now},
+        {"team_id": team_id, **part},
     )
     if inserted and name == "message":
         session.execute(update(Digest).where(Digest.id == digest_id).values(message_ts=slack_ref))

@@ -52,8 +52,9 @@ EXPORTED = (
 _ONLY = {"nps_invitations": ("round_id", "user_id")}
 
 
-def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
-    """Write one CSV with a header row per exported table; return each file and its row count."""
+def export_tables(db: Database, out: Path, team_id: str | None = None) -> list[tuple[Path, int]]:
+    """Write one CSV with a header row per exported table, with only `team_id`'s rows when
+    given; return each file and its row count."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with db.reading() as session:
@@ -66,6 +67,8 @@ def export_tables(db: Database, out: Path) -> list[tuple[Path, int]]:
                 writer = csv.writer(handle)
                 writer.writerow([column.name for column in columns])
                 ordered = _rows(table, columns)
+                if team_id is not None:
+                    ordered = ordered.where(table.c.team_id == team_id)
                 shown = [_SHOWN.get((name, column.name), _text) for column in columns]
                 for row in session.execute(ordered.execution_options(yield_per=1000)):
                     writer.writerow(

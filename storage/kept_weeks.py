@@ -66,7 +66,13 @@ def week_figures(session: Session, *, start: datetime, end: datetime, now: datet
 
 
 def keep_week(
-    session: Session, *, start: datetime, end: datetime, now: datetime, figures: WeekFigures
+    session: Session,
+    *,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    figures: WeekFigures,
 ) -> bool:
     """Keep the figures of the week [start, end) unless it is kept already; True if this call
     kept it. The first writer wins, so two clocks keep it once."""
@@ -74,6 +80,7 @@ def keep_week(
         session,
         KeptLatencyWeek.__table__,  # type: ignore[arg-type]
         {
+            "team_id": team_id,
             "week_start": start,
             "week_end": end,
             "kept_at": now,
@@ -85,6 +92,7 @@ def keep_week(
             insert(LatencyWeekGroup),
             [
                 {
+                    "team_id": team_id,
                     "week_start": start,
                     "channel_id": group.channel_id,
                     "author_side": group.author_side,

@@ -144,17 +144,18 @@ WHERE messages.user_id IS NULL
 RETURNING id
 """
 _INSERT_MENTION = """
-INSERT INTO message_mentions (channel_id, message_ts, user_id, posted_at, answered_at)
-VALUES (?, ?, ?, ?, NULL)
+INSERT INTO message_mentions (team_id, channel_id, message_ts, user_id, posted_at, answered_at)
+VALUES (?, ?, ?, ?, ?, NULL)
 """
 _INSERT_GROUP_MENTION = """
-INSERT INTO message_group_mentions (channel_id, message_ts, group_id, posted_at, state)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, message_ts, group_id) DO NOTHING
+INSERT INTO message_group_mentions (team_id, channel_id, message_ts, group_id, posted_at, state)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, message_ts, group_id) DO NOTHING
 """
 _PG_STORE = f"stored AS ({_INSERT_MESSAGE})"
 _PG_MENTIONS = """mentioned AS (
-    INSERT INTO message_mentions (channel_id, message_ts, user_id, posted_at, answered_at)
-    SELECT ?, ?, person, ?, NULL FROM unnest(?::varchar[]) AS person
+    INSERT INTO message_mentions (team_id, channel_id, message_ts, user_id, posted_at,
+        answered_at)
+    SELECT ?, ?, ?, person, ?, NULL FROM unnest(?::varchar[]) AS person
     WHERE EXISTS (SELECT 1 FROM stored)
 )"""
 # A row that says the message was stored (not a repeat), among the waiters and the reply.
@@ -231,7 +232,7 @@ def store_message(
         # sees every message committed before; it does not see its own insert, nor need to.
         head = [_PG_STORE, _PG_MENTIONS] if mentions else [_PG_STORE]
         statement = f"WITH {', '.join(head)} {_PG_STORED} UNION ALL {found}"
-        extra = [channel, message.ts, at, list(mentions)] if mentions else []
+        extra = [message.team_id, channel, message.ts, at, list(mentions)] if mentions else []
         rows = tx.execute(statement, [*values, *extra, *params]).fetchall()
         if not any(row[0] == "stored" for row in rows):
             return None
@@ -240,13 +241,17 @@ def store_message(
             return None
         if mentions:
             tx.cursor.executemany(
-                tx.sql(_INSERT_MENTION), [(channel, message.ts, user, at) for user in mentions]
+                tx.sql(_INSERT_MENTION),
+                [(message.team_id, channel, message.ts, user, at) for user in mentions],
             )
         rows = tx.execute(found, params).fetchall()
     if message.groups:
         tx.cursor.executemany(
             tx.sql(_INSERT_GROUP_MENTION),
-            [(channel, message.ts, group, at, state) for group, state in message.groups],
+            [
+                (message.team_id, channel, message.ts, group, at, state)
+                for group, state in message.groups
+            ],
         )
     answers_to, reply = [], None
     for row in rows:
@@ -337,16 +342,14 @@ def message(session: Session, channel_id: str, ts: str) -> Message | None:
 
 
 def replace_side_members(
-    session: Session, *, side: str, user_ids: Iterable[str], now: datetime
+    session: Session, *, team_id: str, side: str, user_ids: Iterable[str], now: datetime
 ) -> int:
     """Make `user_ids` the members of `side`; returns how many."""
     members = sorted(set(user_ids))
     session.execute(delete(SideMember).where(SideMember.side == side))
     if members:
-        session.execute(
-            insert(SIDE_MEMBERS),
-            [{"side": side, "user_id": user_id, "refreshed_at": now} for user_id in members],
-        )
+        row = {"team_id": team_id, "side": side, "refreshed_at": now}
+        session.execute(insert(SIDE_MEMBERS), [{**row, "user_id": user_id} for user_id in members])
     return len(members)
 
 
@@ -379,6 +382,7 @@ def add_waited_for(
         statement = dialect_insert(session, cast(Table, MessageMention.__table__)).values(
             [
                 {
+                    "team_id": row.team_id,
                     "channel_id": waiter.channel_id,
                     "message_ts": waiter.ts,
                     "user_id": user_id,

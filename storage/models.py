@@ -84,6 +84,7 @@ class JobClaim(Base):
     __table_args__ = (UniqueConstraint("job", "subject", "period", name="uq_job_claims_work"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     job: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128))
     period: Mapped[str] = mapped_column(String(64))
@@ -108,6 +109,7 @@ class OutboxTask(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -190,6 +192,7 @@ class BlockerWait(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     blocker_id: Mapped[int] = mapped_column(ForeignKey("blockers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(SLACK_ID), index=True)
@@ -270,6 +273,7 @@ class MessageMention(Base):
         Index("ix_message_mentions_open", "channel_id", "user_id", "answered_at", "posted_at"),
     )
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
@@ -303,6 +307,7 @@ class MessageGroupMention(Base):
         CheckConstraint(one_of("state", GroupMentionState), name="ck_message_group_mentions_state"),
     )
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
@@ -315,6 +320,7 @@ class SideMember(Base):
 
     __tablename__ = "side_members"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     side: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     refreshed_at: Mapped[datetime]
@@ -357,6 +363,7 @@ class NpsInvitation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(SLACK_ID))
     status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.PENDING)
@@ -383,6 +390,7 @@ class NpsAnswer(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -407,6 +415,7 @@ class Digest(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     kind: Mapped[str] = mapped_column(String(16), default=PostKind.DIGEST)
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
     # The first day of the period: the week's Monday (digest), the month's first day (review).
@@ -422,6 +431,7 @@ class DigestPart(Base):
 
     __tablename__ = "digest_parts"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     digest_id: Mapped[int] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
     )
@@ -436,6 +446,7 @@ class UnsurePost(Base):
 
     __tablename__ = "unsure_posts"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     ref: Mapped[str] = mapped_column(String(128), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     since: Mapped[datetime]
@@ -446,6 +457,7 @@ class AlertState(Base):
 
     __tablename__ = "alert_states"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     # A rule's name: "nps_below", or "scorecard_" and a KPI's name.
     rule: Mapped[str] = mapped_column(String(64), primary_key=True)
     # "team" for a KPI rule; "blocker:12" or "escalation:7" for a rule about one item.
@@ -475,6 +487,7 @@ class KeptLatencyWeek(Base):
 
     __tablename__ = "latency_weeks_kept"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     week_start: Mapped[datetime] = mapped_column(primary_key=True)
     week_end: Mapped[datetime]
     kept_at: Mapped[datetime]
@@ -491,6 +504,7 @@ class LatencyWeekGroup(Base):
     __table_args__ = (Index("ix_latency_weeks_week", "week_start", "channel_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     week_start: Mapped[datetime] = mapped_column(
         ForeignKey("latency_weeks_kept.week_start", ondelete="CASCADE")
     )
@@ -511,6 +525,7 @@ class KpiBaseline(Base):
 
     __tablename__ = "kpi_baselines"
 
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     family: Mapped[str] = mapped_column(String(32), primary_key=True)
     # "" for the whole team, or a channel id.
     scope: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)

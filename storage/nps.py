@@ -62,8 +62,10 @@ def create_round(
 
 def add_invitations(session: Session, round_id: int, user_ids: Iterable[str]) -> int:
     """One pending invitation per person; returns how many were added."""
+    team_id = session.scalar(select(NpsRound.team_id).where(NpsRound.id == round_id))
     rows = [
         {
+            "team_id": team_id,
             "round_id": round_id,
             "user_id": user_id,
             "status": InvitationStatus.PENDING,
@@ -345,13 +347,20 @@ def record_answer(
     )
     if not rows_changed(result):
         return None
-    round_id = session.scalar(
-        select(NpsInvitation.round_id).where(NpsInvitation.id == invitation_id)
-    )
+    round_id, team_id = session.execute(
+        select(NpsInvitation.round_id, NpsInvitation.team_id).where(
+            NpsInvitation.id == invitation_id
+        )
+    ).one()
     answer_id = str(uuid.uuid4())
     session.execute(
         insert(NpsAnswer).values(
-            id=answer_id, round_id=round_id, score=score, comment=None, answered_on=day
+            id=answer_id,
+            team_id=team_id,
+            round_id=round_id,
+            score=score,
+            comment=None,
+            answered_on=day,
         )
     )
     return answer_id

@@ -29,15 +29,21 @@ class Claimed:
 
 
 _ENQUEUE = """
-INSERT INTO outbox (kind, payload, created_at, available_at, attempts, key)
-VALUES (?, ?, ?, ?, 0, ?)
+INSERT INTO outbox (team_id, kind, payload, created_at, available_at, attempts, key)
+VALUES (?, ?, ?, ?, ?, 0, ?)
 """
 # A task with a key is added only if no task with that key is waiting (ix_outbox_waiting_key).
 _ENQUEUE_ONCE = _ENQUEUE + "ON CONFLICT DO NOTHING RETURNING id"
 
 
 def enqueue(
-    writer: Writer, *, kind: str, payload: dict[str, Any], now: datetime, key: str | None = None
+    writer: Writer,
+    *,
+    team_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str | None = None,
 ) -> bool:
     """Promise `kind` work; it commits (or not) with the caller's transaction.
 
@@ -46,7 +52,7 @@ def enqueue(
     # Straight on the driver: this runs before Slack gets its answer (see storage.driver).
     tx = transaction_of(writer)
     at = tx.time(now)
-    values = (kind, json.dumps(payload, separators=(",", ":")), at, at, key)
+    values = (team_id, kind, json.dumps(payload, separators=(",", ":")), at, at, key)
     if key is None:
         tx.execute(_ENQUEUE, values)
         return True

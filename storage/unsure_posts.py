@@ -22,7 +22,13 @@ def unsure_since(
 
 
 def remember(
-    session: Session, *, ref: str, channel_id: str, since: datetime, stale_before: datetime
+    session: Session,
+    *,
+    team_id: str,
+    ref: str,
+    channel_id: str,
+    since: datetime,
+    stale_before: datetime,
 ) -> None:
     """Note an unsure try; an earlier one noted already is kept, unless from before
     `stale_before` (an older episode's, no longer looked for)."""
@@ -36,7 +42,7 @@ def remember(
     insert_once(
         session,
         UnsurePost.__table__,  # type: ignore[arg-type]
-        {"ref": ref, "channel_id": channel_id, "since": since},
+        {"team_id": team_id, "ref": ref, "channel_id": channel_id, "since": since},
     )
 
 

@@ -163,6 +163,7 @@ def stored_baseline(
 def store_baseline(
     session: Session,
     *,
+    team_id: str,
     family: str,
     scope: str,
     first_week: date,
@@ -175,6 +176,7 @@ def store_baseline(
         session,
         KpiBaseline.__table__,  # type: ignore[arg-type]
         {
+            "team_id": team_id,
             "family": family,
             "scope": scope,
             "first_week": first_week,

@@ -134,9 +134,12 @@ def _move_state(ctx: Context, move: _Move) -> bool:
     now = ctx.now
     finding = move.finding
     rule, subject, value = finding.rule, finding.subject, finding.value
+    team_id = ctx.services.team_id
     with ctx.services.db.unit_of_work() as session:
         if move.step == START:
-            return store.start_breach(session, rule=rule, subject=subject, value=value, now=now)
+            return store.start_breach(
+                session, team_id=team_id, rule=rule, subject=subject, value=value, now=now
+            )
         if move.step == RECOVER:
             return store.recover(session, rule=rule, subject=subject, value=value, now=now)
         return store.repeat_breach(
@@ -208,9 +211,11 @@ def _post(services: Services, message: dict[str, Any], what: str) -> bool:
         except Exception as exc:
             log.warning("alert %s not posted to %s: %s", what, channel, error_code(exc))
             if may_have_reached_slack(exc):
+                team_id = services.team_id
                 with services.db.unit_of_work() as session:
                     unsure_posts.remember(
                         session,
+                        team_id=team_id,
                         ref=ref,
                         channel_id=channel,
                         since=since or started,

@@ -76,6 +76,7 @@ def record(
             services,
             session,
             OutboxKind.BLOCKER_POST,
+            team_id=team_id,
             blocker_id=card.id,
             reply=reply,
             confirm=confirm,
@@ -191,6 +192,7 @@ def resolve(services: Services, blocker_id: int, user_id: str, note: str | None)
                 services,
                 session,
                 OutboxKind.BLOCKER_UPDATE,
+                team_id=row.team_id,
                 blocker_id=blocker_id,
                 resolver_id=user_id,
             )

@@ -139,6 +139,7 @@ def save_form(
                 services,
                 session,
                 OutboxKind.CHECKIN_DONE,
+                team_id=team_id,
                 sprint=sprint.number,
                 channel_id=done.channel_id,
                 message_ts=done.message_ts,

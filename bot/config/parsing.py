@@ -24,11 +24,13 @@ Env = Mapping[str, str]
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+TEAM_ID = re.compile(r"^T[A-Z0-9]{2,}$")
 
 DURATION_HELP = "a duration such as 15m, 4h, 2d, 4bh (business hours) or 2bd (business days)"
 USERS_HELP = "Slack user ids separated by commas, e.g. U012AB3CD,U045EF6GH"
 USER_HELP = "a Slack user id such as U012AB3CD"
 CHANNEL_HELP = "a channel id such as C012AB3CD"
+TEAM_HELP = "a workspace id such as T012AB3CD"
 CHANNELS_HELP = "channel ids separated by commas, e.g. C012AB3CD,C045EF6GH"
 
 

@@ -24,12 +24,15 @@ from bot.config.kpi import KpiSettings
 from bot.config.latency import LatencySettings
 from bot.config.nps import NpsSettings
 from bot.config.parsing import (
+    TEAM_HELP,
+    TEAM_ID,
     USER_ID,
     USERS_HELP,
     Env,
     get,
     ids,
     int_between,
+    one_id,
     parse,
     positive_int,
 )
@@ -58,6 +61,8 @@ class Settings:
     log_level: str = "INFO"
     calendar: BusinessCalendar = DEFAULT_CALENDAR
     admins: frozenset[str] = frozenset()
+    # The workspace this deployment serves, for when Slack cannot be asked (BATON_TEAM_ID).
+    team_id: str | None = None
     scheduler_interval_seconds: int = 60
     escalations: EscalationSettings = EscalationSettings()
     blockers: BlockerSettings = BlockerSettings()
@@ -123,6 +128,7 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
         or Settings.log_level,
         calendar=calendar,
         admins=frozenset(parse(env, "BATON_ADMINS", ids(USER_ID), USERS_HELP) or ()),
+        team_id=parse(env, "BATON_TEAM_ID", one_id(TEAM_ID), TEAM_HELP),
         scheduler_interval_seconds=parse(
             env, "BATON_SCHEDULER_INTERVAL", positive_int, "a whole number of seconds"
         )

@@ -94,10 +94,12 @@ def send_chart(services: Services, user_id: str, subject: str, tell: Tell) -> No
         )
 
 
-def promise_chart(services: Services, *, subject: str, reply: dict[str, Any]) -> None:
+def promise_chart(services: Services, *, team_id: str, subject: str, reply: dict[str, Any]) -> None:
     """Promise `/kpi chart SUBJECT`: drawn and sent by DM by the outbox, away from the web."""
     with services.db.unit_of_work() as session:
-        promise(services, session, OutboxKind.KPI_CHART, subject=subject, reply=reply)
+        promise(
+            services, session, OutboxKind.KPI_CHART, team_id=team_id, subject=subject, reply=reply
+        )
 
 
 def chart_task(services: Services, payload: dict[str, Any]) -> None:

@@ -68,9 +68,11 @@ def post_once(
     tries again once it ends; an operator at the command line can retry at once.
     """
     now = services.now()
+    team_id = services.team_id
     with services.db.unit_of_work() as session:
         held = store.claim(
             session,
+            team_id=team_id,
             kind=kind,
             channel_id=channel,
             period_start=period,

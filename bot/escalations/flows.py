@@ -102,6 +102,7 @@ def record(
             services,
             tx,
             OutboxKind.ESCALATION_ANNOUNCE,
+            team_id=team_id,
             escalation_id=number,
             reply=reply,
             confirm=confirm,
@@ -230,6 +231,7 @@ def _change(
                 services,
                 session,
                 OutboxKind.ESCALATION_REFRESH,
+                team_id=row.team_id,
                 escalation_id=escalation_id,
                 reply=reply,
             )

@@ -67,7 +67,7 @@ def promise_publish(services: Services, *, event_id: str, team_id: str, user_id:
         if not record_delivery(session, delivery):
             log.info("repeat delivery of %s ignored", event_id)
             return False
-        promise(services, session, OutboxKind.HOME_PUBLISH, user_id=user_id)
+        promise(services, session, OutboxKind.HOME_PUBLISH, team_id=team_id, user_id=user_id)
     return True
 
 

@@ -14,6 +14,7 @@ from bot.runtime.services import Services
 def promise_reply(
     services: Services,
     *,
+    team_id: str,
     subject: str,
     days: int,
     channel: str | None,
@@ -26,6 +27,7 @@ def promise_reply(
             services,
             session,
             OutboxKind.KPI_REPLY,
+            team_id=team_id,
             subject=subject,
             days=days,
             channel=channel,

@@ -212,9 +212,11 @@ def _baseline(
     frame = weekly(services, family, weeks, channel=channel, as_of=now, start=start)
     figures = baseline(frame.drop(columns=["round"], errors="ignore"), window.first, ended)
     if final:
+        team_id = services.team_id
         with services.db.unit_of_work() as session:
             queries.store_baseline(
                 session,
+                team_id=team_id,
                 family=family,
                 scope=scope,
                 first_week=window.first,

@@ -51,7 +51,10 @@ def read_members(client: WebClient, sides: Sequence[Side]) -> dict[str, list[str
 
 def store_members(services: Services, members: Mapping[str, Sequence[str]], now: datetime) -> None:
     """Replace the stored membership of every side in one transaction."""
+    team_id = services.team_id
     with services.db.unit_of_work() as session:
         messages.forget_sides_except(session, list(members))
         for side, user_ids in members.items():
-            messages.replace_side_members(session, side=side, user_ids=user_ids, now=now)
+            messages.replace_side_members(
+                session, team_id=team_id, side=side, user_ids=user_ids, now=now
+            )

@@ -168,14 +168,23 @@ def start_round(
     return started
 
 
-def promise_start(services: Services, *, started_by: str, reply: dict[str, Any]) -> None:
+def promise_start(
+    services: Services, *, team_id: str, started_by: str, reply: dict[str, Any]
+) -> None:
     """An admin's `/kpi nps start`: checked now, opened after Slack has its answer.
 
     Reading the audience takes a call to Slack per thousand members, too slow for the ack.
     """
     check_can_start(services)
     with services.db.unit_of_work() as session:
-        promise(services, session, OutboxKind.NPS_START, started_by=started_by, reply=reply)
+        promise(
+            services,
+            session,
+            OutboxKind.NPS_START,
+            team_id=team_id,
+            started_by=started_by,
+            reply=reply,
+        )
 
 
 def start_task(services: Services, payload: dict[str, Any]) -> None:

@@ -346,8 +346,9 @@ def promise_sending(services: Services, now: datetime) -> None:
     """Clock job: when DMs or reminders are due, put the one `nps.send` task in the outbox."""
     if not has_work(services, now):
         return
+    team_id = services.team_id
     with services.db.unit_of_work() as session:
-        promise_once(services, session, OutboxKind.NPS_SEND)
+        promise_once(services, session, OutboxKind.NPS_SEND, team_id=team_id)
 
 
 def send_task(services: Services, payload: dict[str, Any]) -> datetime | None:

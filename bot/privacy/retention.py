@@ -50,6 +50,7 @@ def keep_weeks_before(services: Services, line: datetime, now: datetime, oldest:
     """Keep every week from `oldest`'s to the last that starts before `line`, unless kept
     already; how many were kept."""
     tz = services.settings.calendar.tz
+    team_id = services.team_id
     kept = 0
     monday = monday_of(oldest, tz)
     while (start := local_midnight(monday, tz)) < line:
@@ -61,7 +62,9 @@ def keep_weeks_before(services: Services, line: datetime, now: datetime, oldest:
                 continue
             figures = kept_weeks.week_figures(session, start=start, end=end, now=now)
         with services.db.unit_of_work() as session:
-            kept += kept_weeks.keep_week(session, start=start, end=end, now=now, figures=figures)
+            kept += kept_weeks.keep_week(
+                session, team_id=team_id, start=start, end=end, now=now, figures=figures
+            )
     return kept
 
 

@@ -59,14 +59,18 @@ def unsure_since() -> datetime | None:
     return _UNSURE_SINCE.get()
 
 
-def promise(services: Services, writer: Writer, kind: str, **payload: Any) -> None:
-    """Add `kind` work to the caller's transaction; it is done once that commits."""
-    store.enqueue(writer, kind=kind, payload=payload, now=services.now())
+def promise(services: Services, writer: Writer, kind: str, *, team_id: str, **payload: Any) -> None:
+    """Add `kind` work for workspace `team_id` to the caller's transaction; it is done once
+    that commits."""
+    store.enqueue(writer, team_id=team_id, kind=kind, payload=payload, now=services.now())
 
 
-def promise_once(services: Services, writer: Writer, kind: str, **payload: Any) -> bool:
+def promise_once(
+    services: Services, writer: Writer, kind: str, *, team_id: str, **payload: Any
+) -> bool:
     """Add `kind` work unless a `kind` task is already waiting; True if this call added it."""
-    return store.enqueue(writer, kind=kind, payload=payload, now=services.now(), key=kind)
+    now = services.now()
+    return store.enqueue(writer, team_id=team_id, kind=kind, payload=payload, now=now, key=kind)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -40,8 +40,9 @@ def run_once(services: Services, work: Work, do: Callable[[], None]) -> bool:
     keeps its claim, so a message is never sent twice (at most once, by design).
     """
     key = {"job": work.job, "subject": work.subject, "period": work.period}
+    team_id = services.team_id
     with services.db.unit_of_work() as session:
-        if not claims.claim(session, now=services.now(), **key):
+        if not claims.claim(session, team_id=team_id, now=services.now(), **key):
             return False
     try:
         do()

@@ -106,15 +106,19 @@ class Services:
 
     @cached_property
     def team_id(self) -> str:
-        """The workspace this process serves, as Slack's auth.test names it ("" if Slack cannot
-        say): what records made without a Slack request, by the clock, are filed under."""
+        """The workspace this process serves, as Slack's auth.test names it, else BATON_TEAM_ID
+        ("" with neither): what records made without a Slack request, by the clock, are filed
+        under."""
+        fallback = self.settings.team_id or ""
         try:
-            return str(self.client.auth_test().get("team_id") or "")
+            return str(self.client.auth_test().get("team_id") or fallback)
         except Exception as error:
             log.warning(
-                "auth.test failed (%s); records filed under no workspace", error_code(error)
+                "auth.test failed (%s); records filed under %s",
+                error_code(error),
+                fallback or "no workspace",
             )
-            return ""
+            return fallback
 
 
 def build_services(settings: Settings, *, db: Database | None = None) -> Services:

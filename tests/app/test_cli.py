@@ -392,6 +392,7 @@ def test_export_has_conversation_times_and_only_the_survey_answers_slack_would_s
         )
         session.add(
             MessageMention(
+                team_id="T1",
                 channel_id="CTEAM",
                 message_ts="1764064800.000100",
                 user_id="UANSWERER",

@@ -418,8 +418,10 @@ def test_no_database_row_ties_a_score_to_a_person(
         for table in Base.metadata.sorted_tables:
             dump[table.name] = [dict(r._mapping) for r in session.execute(select(table))]
 
-    # The answers hold the round, the score, the comment and the day: nothing else.
+    # The answers hold the workspace, the round, the score, the comment and the day: nothing
+    # else.
     assert set(Base.metadata.tables["nps_answers"].columns.keys()) == {
+        "team_id",
         "id",
         "round_id",
         "score",
@@ -428,6 +430,7 @@ def test_no_database_row_ties_a_score_to_a_person(
     }
     inspector = inspect(baton.db.engine)
     assert {c["name"] for c in inspector.get_columns("nps_answers")} == {
+        "team_id",
         "id",
         "round_id",
         "score",

@@ -93,12 +93,14 @@ def _fill(db: Database) -> None:
                     posted_at=NOW,
                 ),
                 MessageMention(
+                    team_id="T1",
                     channel_id="CGENERAL",
                     message_ts="1700000000.000200",
                     user_id=DANA,
                     posted_at=NOW,
                 ),
                 MessageMention(
+                    team_id="T1",
                     channel_id="CGENERAL",
                     message_ts="1700000000.000100",
                     user_id=ERIK,
@@ -113,8 +115,8 @@ def _fill(db: Database) -> None:
                     updated_by=DANA,
                 ),
                 CheckinPrompt(team_id="T1", sprint=1, lead_id=DANA),
-                SideMember(side="partner", user_id=DANA, refreshed_at=NOW),
-                SideMember(side="partner", user_id=ERIK, refreshed_at=NOW),
+                SideMember(team_id="T1", side="partner", user_id=DANA, refreshed_at=NOW),
+                SideMember(team_id="T1", side="partner", user_id=ERIK, refreshed_at=NOW),
                 UsergroupReading(
                     team_id="T1",
                     group_id="S0LEADS",
@@ -123,17 +125,24 @@ def _fill(db: Database) -> None:
                     members=f"{ERIK},{DANA}",
                 ),
                 OutboxTask(
+                    team_id="T1",
                     kind="kpi.reply",
                     payload=json.dumps({"user_id": DANA, "days": 90}),
                     created_at=NOW,
                     available_at=NOW,
                 ),
-                JobClaim(job="checkin_dm", subject=f"lead:{DANA}", period="1", claimed_at=NOW),
+                JobClaim(
+                    team_id="T1",
+                    job="checkin_dm",
+                    subject=f"lead:{DANA}",
+                    period="1",
+                    claimed_at=NOW,
+                ),
             ]
         )
         session.flush()
         blocker_id = session.scalar(select(Blocker.id))
-        session.add(BlockerWait(blocker_id=blocker_id, kind="user", target_id=DANA))
+        session.add(BlockerWait(team_id="T1", blocker_id=blocker_id, kind="user", target_id=DANA))
         nps = NpsRound(
             team_id="T1",
             audience="partner",
@@ -148,8 +157,8 @@ def _fill(db: Database) -> None:
         session.flush()
         session.add_all(
             [
-                NpsInvitation(round_id=nps.id, user_id=DANA),
-                NpsInvitation(round_id=nps.id, user_id=ERIK),
+                NpsInvitation(team_id="T1", round_id=nps.id, user_id=DANA),
+                NpsInvitation(team_id="T1", round_id=nps.id, user_id=ERIK),
             ]
         )
 

@@ -123,7 +123,9 @@ services = build_services(settings)
 pid = drain_in_child(services, {}) if with_drainer else None
 for number in range(300):
     with services.db.unit_of_work() as session:
-        claims.claim(session, job="test", subject=str(number), period="p", now=datetime.now(UTC))
+        claims.claim(
+            session, team_id="T1", job="t", subject=str(number), period="p", now=datetime.now(UTC)
+        )
 time.sleep(1.5)
 with open(url.removeprefix("sqlite:///") + "-shm", "rb") as shm:
     header = shm.read(100)

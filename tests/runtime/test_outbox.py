@@ -115,7 +115,7 @@ def test_two_drainers_do_each_task_once(baton: Baton) -> None:
 def test_an_unknown_kind_is_dropped_with_a_log(baton: Baton, caplog) -> None:
     baton.set_now(NOW)
     with baton.db.unit_of_work() as session:
-        outbox.enqueue(session, kind="nonsense", payload={}, now=NOW)
+        outbox.enqueue(session, team_id="T1", kind="nonsense", payload={}, now=NOW)
     baton.settle()
     [task] = _tasks(baton)
     assert task.done_at is not None and task.last_error == "unknown kind"

@@ -76,6 +76,7 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     with db.unit_of_work() as session:
         session.add(
             MessageGroupMention(
+                team_id="T1",
                 channel_id="CTEAM",
                 message_ts="1795960800.000100",
                 group_id="SPARTNER",
@@ -91,7 +92,9 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
             readable=True,
             members=["UBRUNO", "UANA"],
         )
-        messages.replace_side_members(session, side="partner", user_ids=["UANA"], now=NOW)
+        messages.replace_side_members(
+            session, team_id="T1", side="partner", user_ids=["UANA"], now=NOW
+        )
         checkins.record_prompt(
             session,
             team_id="T1",
@@ -102,7 +105,7 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
             now=NOW,
         )
         assert claims.claim(
-            session, job="checkin_prompt", subject="ULEAD", period="sprint:3", now=NOW
+            session, team_id="T1", job="checkin_prompt", subject="ULEAD", period="sprint:3", now=NOW
         )
     first = _survey(db, {"UZOE": 9, "UANA": 4, "UBRUNO": 10}, min_responses=3)
     second = _survey(db, {"UANA": 7}, min_responses=3)
@@ -130,16 +133,16 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     }
     assert sorted(path.name for path in out.iterdir()) == sorted(path.name for path, _ in written)
     assert _csv(out / "message_group_mentions.csv") == [
-        ["channel_id", "message_ts", "group_id", "posted_at", "state"],
-        ["CTEAM", "1795960800.000100", "SPARTNER", "2026-11-23T14:00:00+00:00", "expanded"],
+        ["team_id", "channel_id", "message_ts", "group_id", "posted_at", "state"],
+        ["T1", "CTEAM", "1795960800.000100", "SPARTNER", "2026-11-23T14:00:00+00:00", "expanded"],
     ]
     assert _csv(out / "usergroup_readings.csv") == [
         ["id", "team_id", "group_id", "read_at", "readable", "members"],
         ["1", "T1", "SPARTNER", "2026-11-23T14:00:00+00:00", "True", "UANA,UBRUNO"],
     ]
     assert _csv(out / "side_members.csv") == [
-        ["side", "user_id", "refreshed_at"],
-        ["partner", "UANA", "2026-11-23T14:00:00+00:00"],
+        ["team_id", "side", "user_id", "refreshed_at"],
+        ["T1", "partner", "UANA", "2026-11-23T14:00:00+00:00"],
     ]
     assert _csv(out / "checkin_prompts.csv") == [
         [
@@ -166,8 +169,8 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
         ],
     ]
     assert _csv(out / "job_claims.csv") == [
-        ["id", "job", "subject", "period", "claimed_at", "finished_at"],
-        ["1", "checkin_prompt", "ULEAD", "sprint:3", "2026-11-23T14:00:00+00:00", ""],
+        ["id", "team_id", "job", "subject", "period", "claimed_at", "finished_at"],
+        ["1", "T1", "checkin_prompt", "ULEAD", "sprint:3", "2026-11-23T14:00:00+00:00", ""],
     ]
     # Who was asked in which round, in that order, and nothing that says who answered or when.
     assert _csv(out / "nps_invitations.csv") == [
@@ -180,6 +183,7 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     assert sorted(_column(out / "nps_answers.csv", "score")) == ["10", "4", "9"]
     assert _csv(out / "nps_answers.csv")[0] == [
         "id",
+        "team_id",
         "round_id",
         "score",
         "comment",

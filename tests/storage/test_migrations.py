@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -82,3 +83,84 @@ def test_partial_indexes_cover_the_rows_the_models_say(database_url: str) -> Non
         engine.dispose()
     for name, where in declared.items():
         assert _normal(made[name]).endswith("where " + _normal(where)), (name, made[name])
+
+
+def _at_revision(database_url: str, revision: str) -> None:
+    """Take the (fully migrated) database back down to `revision`."""
+    engine = create_db_engine(database_url)
+    try:
+        config = migrate._config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def _run(database_url: str, *statements: str) -> list[list[object]]:
+    """Run the statements in one transaction; the rows of the last."""
+    from sqlalchemy import text
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements[:-1]:
+                connection.execute(text(statement))
+            return [list(row) for row in connection.execute(text(statements[-1]))]
+    finally:
+        engine.dispose()
+
+
+def _upgrade(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+_AT = "'2026-11-23 14:00:00+00:00'"
+
+
+def test_rows_without_a_workspace_take_their_owners_then_the_deployments(
+    database_url: str,
+) -> None:
+    _at_revision(database_url, "0009")
+    _run(
+        database_url,
+        # Two workspaces' messages, each mentioning someone; TONE has the most rows.
+        "INSERT INTO messages (id, team_id, channel_id, ts, posted_at, is_question, deleted) "
+        f"VALUES (1, 'TONE', 'C1', '1.1', {_AT}, false, false), "
+        f"(2, 'TONE', 'C1', '1.2', {_AT}, false, false), "
+        f"(3, 'TTWO', 'C2', '2.1', {_AT}, false, false)",
+        "INSERT INTO message_mentions (channel_id, message_ts, user_id, posted_at) "
+        f"VALUES ('C1', '1.1', 'UA', {_AT}), ('C2', '2.1', 'UB', {_AT})",
+        # An escalation filed under no workspace: Slack's auth.test had failed.
+        "INSERT INTO escalations (id, team_id, title, severity, status, reporter_id, level, "
+        f"source_channel_id, created_at) VALUES (1, '', 'Down', 1, 'open', 'UA', 0, 'C1', {_AT})",
+        f"INSERT INTO side_members (side, user_id, refreshed_at) VALUES ('partner', 'UA', {_AT})",
+        "SELECT 1",
+    )
+    _upgrade(database_url)
+
+    assert _run(
+        database_url, "SELECT message_ts, team_id FROM message_mentions ORDER BY message_ts"
+    ) == [["1.1", "TONE"], ["2.1", "TTWO"]]
+    assert _run(database_url, "SELECT team_id FROM escalations") == [["TONE"]]
+    assert _run(database_url, "SELECT team_id FROM side_members") == [["TONE"]]
+    assert _differences(database_url) == []
+
+
+def test_with_no_workspace_stored_rows_take_baton_team_id(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _at_revision(database_url, "0009")
+    _run(
+        database_url,
+        f"INSERT INTO alert_states (rule, subject, updated_at) VALUES ('nps_below', 'team', {_AT})",
+        "SELECT 1",
+    )
+    monkeypatch.setenv("BATON_TEAM_ID", "TFROMENV")
+    _upgrade(database_url)
+
+    assert _run(database_url, "SELECT team_id FROM alert_states") == [["TFROMENV"]]

@@ -113,7 +113,9 @@ def test_a_claim_is_taken_once_even_by_racing_threads(db: Database) -> None:
         barrier.wait()
         with db.unit_of_work() as session:
             results.append(
-                claims.claim(session, job="digest", subject="C1", period="2026-W47", now=NOW)
+                claims.claim(
+                    session, team_id="T1", job="digest", subject="C1", period="2026-W47", now=NOW
+                )
             )
 
     threads = [threading.Thread(target=take) for _ in range(4)]

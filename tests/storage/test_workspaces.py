@@ -1,0 +1,225 @@
+"""Every row names its workspace, and forgetting a workspace deletes its rows, table by table,
+and no other workspace's."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, inspect, select
+
+from storage import (
+    alerts,
+    blockers,
+    checkins,
+    claims,
+    digests,
+    escalations,
+    kept_weeks,
+    messages,
+    nps,
+    outbox,
+    unsure_posts,
+    usergroups,
+    weekly,
+)
+from storage.db import Database
+from storage.events import Delivery, record_delivery
+from storage.latency import LatencyGroup
+from storage.statuses import PostKind
+from storage.workspaces import forget_workspace, stored_teams, workspace_tables
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+A, B = "TALPHA", "TBRAVO"
+
+
+def _fill(db: Database, team: str, n: int) -> None:
+    """One row or more in every table for `team`, each through the store function Baton's
+    own flows call; `n` keeps the two workspaces' keys apart where a key has no team yet."""
+    at = NOW + timedelta(hours=n)
+    channel, ts = f"C{team}", f"179596080{n}.000100"
+    with db.unit_of_work() as session:
+        record_delivery(session, Delivery(f"Ev{team}", team, "message", at))
+        escalations.create_escalation(
+            session,
+            team_id=team,
+            title="Prod down",
+            severity=1,
+            reporter_id="UREPORTER",
+            owner_id="UOWNER",
+            source_channel_id=channel,
+            now=at,
+        )
+        blockers.create_blocker(
+            session,
+            team_id=team,
+            text="Waiting on access",
+            reporter_id="UREPORTER",
+            source_channel_id=channel,
+            now=at,
+            waits_on_users=["UOWNER"],
+            waits_on_channels=[],
+        )
+        messages.store_message(
+            session,
+            messages.NewMessage(
+                team_id=team,
+                channel_id=channel,
+                ts=ts,
+                thread_ts=None,
+                user_id="UASKER",
+                posted_at=at,
+                is_question=False,
+                wait_kind="mention",
+                mentions=("UANSWERER",),
+                author_side=None,
+                expected_side=None,
+                sla_due_at=at + timedelta(hours=4),
+                unanswered_due_at=at + timedelta(days=1),
+                groups=((f"S{team}", "expanded"),),
+            ),
+        )
+        usergroups.add_reading(
+            session, team_id=team, group_id=f"S{team}", read_at=at, readable=True, members=["U1"]
+        )
+        messages.replace_side_members(
+            session, team_id=team, side=f"partner{n}", user_ids=["UANSWERER"], now=at
+        )
+        round_id = nps.create_round(
+            session,
+            team_id=team,
+            audience=channel,
+            question="Recommend us?",
+            min_responses=1,
+            started_at=at,
+            ends_at=at + timedelta(days=7),
+            started_by="UADMIN",
+            period=None,
+        )
+        assert round_id is not None
+        nps.add_invitations(session, round_id, ["UZOE"])
+        invitation = nps.invitation_of(session, round_id, "UZOE")
+        assert invitation is not None
+        assert nps.claim_send(session, invitation.id, now=at) is not None
+        nps.mark_sent(session, invitation.id, now=at, channel_id="DDM", message_ts="1.0")
+        assert nps.record_answer(session, invitation.id, user_id="UZOE", score=9, day=at.date())
+        held = digests.claim(
+            session,
+            team_id=team,
+            channel_id=channel,
+            period_start=date(2026, 11, 16),
+            now=at,
+            lease_until=at + timedelta(minutes=5),
+        )
+        assert held is not None
+        digests.mark_part(session, held.id, name="message", slack_ref=ts, now=at)
+        unsure_posts.remember(
+            session, team_id=team, ref="alert:x", channel_id=channel, since=at, stale_before=at
+        )
+        assert alerts.start_breach(
+            session, team_id=team, rule="nps_below", subject=f"team{n}", value=5.0, now=at
+        )
+        group = LatencyGroup(1, 1, 1, 1, 0, [60.0], [60.0], channel, None, None)
+        assert kept_weeks.keep_week(
+            session,
+            team_id=team,
+            start=at - timedelta(weeks=60 + n),
+            end=at - timedelta(weeks=59 + n),
+            now=at,
+            figures=kept_weeks.WeekFigures([group], {}),
+        )
+        assert weekly.store_baseline(
+            session,
+            team_id=team,
+            family="latency",
+            scope=channel,
+            first_week=date(2026, 10, 5),
+            weeks=4,
+            figures={"median_wall": 60.0},
+            now=at,
+        )
+        assert claims.claim(
+            session, team_id=team, job="digest", subject=channel, period="2026-W47", now=at
+        )
+        outbox.enqueue(session, team_id=team, kind="home.publish", payload={}, now=at)
+        checkins.save(
+            session,
+            team_id=team,
+            sprint=3,
+            sprint_start=date(2026, 11, 9),
+            sprint_end=date(2026, 11, 22),
+            values={"points_planned": 20.0},
+            by="ULEAD",
+            now=at,
+            any_team=False,
+        )
+        checkins.record_prompt(
+            session,
+            team_id=team,
+            sprint=3,
+            lead_id="ULEAD",
+            channel_id="DLEAD",
+            message_ts=ts,
+            now=at,
+        )
+        assert checkins.save_snapshot(
+            session,
+            team_id=team,
+            kind=PostKind.DIGEST,
+            taken_on=at.date(),
+            readiness=0.5,
+            scorecard={},
+            now=at,
+        )
+
+
+def _counts(db: Database, team: str) -> dict[str, int]:
+    with db.reading() as session:
+        return {
+            table.name: int(
+                session.scalar(
+                    select(func.count()).select_from(table).where(table.c.team_id == team)
+                )
+                or 0
+            )
+            for table in workspace_tables()
+        }
+
+
+def test_every_table_names_the_workspace_of_each_row(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        found = inspect(db.engine)
+        for table in workspace_tables():
+            columns = {column["name"]: column for column in found.get_columns(table.name)}
+            assert "team_id" in columns, table.name
+            assert columns["team_id"]["nullable"] is False, table.name
+    finally:
+        db.dispose()
+
+
+def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_no_other(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    try:
+        _fill(db, A, 1)
+        _fill(db, B, 2)
+        before_a, before_b = _counts(db, A), _counts(db, B)
+        # Each workspace has rows in every table, so the deletion is checked in each.
+        assert [name for name, count in before_a.items() if count == 0] == []
+        assert before_a == before_b
+        with db.reading() as session:
+            assert stored_teams(session) == [A, B]
+
+        with db.unit_of_work() as session:
+            deleted = forget_workspace(session, A)
+
+        assert deleted == before_a
+        assert set(_counts(db, A).values()) == {0}
+        assert _counts(db, B) == before_b
+        with db.reading() as session:
+            assert stored_teams(session) == [B]
+        with db.unit_of_work() as session:
+            assert forget_workspace(session, A) == {}
+    finally:
+        db.dispose()
