@@ -38,6 +38,7 @@ from bot.privacy.retention import forget_old_timings
 from bot.runtime.outbox import Drainer, Task, drain_in_child
 from bot.runtime.scheduler import Job, forget_old_events
 from bot.runtime.services import Services, build_services
+from storage.scope import act_for
 
 # Which function does each kind of work promised in the outbox.
 TASKS: Mapping[str, Task] = {
@@ -111,10 +112,12 @@ class _TokenNotice(logging.Filter):
 
 
 def _provide(services: Services) -> Callable[..., BoltResponse]:
-    """Middleware that hands every listener the process's services, as `services`."""
+    """Middleware that hands every listener the process's services, as `services`, and lets it
+    see and change only the rows of the workspace the request comes from."""
 
     def provide(context: BoltContext, next_: Callable[[], BoltResponse]) -> BoltResponse:
         context["services"] = services
+        act_for(context.team_id)
         return next_()
 
     return provide

@@ -188,9 +188,23 @@ def _team_arg(raw: str | None) -> str | None:
         raise CommandError(f"--team: {exc.user_message}") from None
 
 
+def _known_team(db: Database, asked: str | None) -> str | None:
+    """The workspace `--team` names, if the database holds any of its rows; None (the whole
+    database, this deployment's one workspace) without `--team`."""
+    from storage.workspaces import has_rows  # when run, for a fast --help
+
+    if asked is None:
+        return None
+    with db.reading() as session:
+        if has_rows(session, asked):
+            return asked
+    raise CommandError(f"--team: nothing is stored for {asked}")
+
+
 def _chosen_team(db: Database, asked: str | None) -> str | None:
     """The workspace `--team` names, checked against those stored; None for all of them when
-    at most one is stored."""
+    at most one is stored (every table is read to know: fit for an export, which reads them
+    all anyway)."""
     from storage.workspaces import stored_teams  # when run, for a fast --help
 
     with db.reading() as session:
@@ -252,12 +266,15 @@ def cmd_kpi(args: argparse.Namespace) -> None:
         cmd_scorecard(args)
         return
     settings = _settings(require_slack=False)
+    asked = _team_arg(args.team)
     from bot.core.errors import BatonError  # when run, for a fast --help
     from bot.kpi.answers import answer
+    from storage.scope import acting_for
 
     services = _services(settings)
     try:
-        figures = answer(services, args.subject, days=args.days, channel=args.channel)
+        with acting_for(_known_team(services.db, asked)):
+            figures = answer(services, args.subject, days=args.days, channel=args.channel)
     except BatonError as exc:
         raise CommandError(exc.user_message) from exc
     finally:
@@ -274,11 +291,14 @@ def cmd_scorecard(args: argparse.Namespace) -> None:
     if args.channel is not None:
         raise CommandError("--channel: the scorecard is the whole team's; leave it out")
     settings = _settings(require_slack=False)
+    asked = _team_arg(args.team)
     from bot.kpi.scorecard import as_json, scorecard  # when run, for a fast --help
+    from storage.scope import acting_for
 
     services = _services(settings)
     try:
-        card = scorecard(services)
+        with acting_for(_known_team(services.db, asked)):
+            card = scorecard(services)
     finally:
         services.db.dispose()
     if args.json:
@@ -410,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kpi.add_argument("--channel", default=None, help="only what was raised in this channel id")
     kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    kpi.add_argument("--team", help="only this workspace's records (default: the whole database)")
     kpi.set_defaults(func=cmd_kpi)
 
     digest = commands.add_parser("digest", help="post the weekly digest, or write it to a folder")

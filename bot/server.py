@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -38,7 +39,8 @@ class _SlackHandler(SlackRequestHandler):
             # same body again; 400 says it will never do.
             log.warning("unreadable request body refused: %s", error.__class__.__name__)
             return BoltResponse(status=400, body="Bad Request")
-        return self.app.dispatch(bolt_request)
+        # A context of its own: the workspace the request acts for (bot.app) ends with it.
+        return contextvars.copy_context().run(self.app.dispatch, bolt_request)
 
 
 def create_wsgi_app(settings: Settings, services: Services | None = None) -> WSGIApp:

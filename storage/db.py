@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import write_gate
+from storage.scope import scope_sessions
 
 # Where a pooled SQLite connection keeps its hold on the write gate while it writes.
 _HOLD = "baton_write_gate"
@@ -145,6 +146,8 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(baton_read_only=True), expire_on_commit=False
         )
+        scope_sessions(self._sessions)
+        scope_sessions(self._read_sessions)
 
     @property
     def dialect(self) -> str:

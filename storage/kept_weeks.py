@@ -53,7 +53,8 @@ class WeekFigures:
 
 def is_kept(session: Session, start: datetime) -> bool:
     """Whether the week starting at `start` is kept."""
-    return session.get(KeptLatencyWeek, start) is not None
+    kept = select(KeptLatencyWeek.week_start).where(KeptLatencyWeek.week_start == start)
+    return session.scalar(kept) is not None
 
 
 def week_figures(session: Session, *, start: datetime, end: datetime, now: datetime) -> WeekFigures:

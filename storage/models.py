@@ -11,8 +11,10 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -66,7 +68,15 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
-class SlackEvent(Base):
+class InWorkspace:
+    """A row of one Slack workspace: every table is one, and storage.scope shows a session
+    acting for a workspace only its rows. The tables that had the column before every table
+    did declare it again, so that it keeps its place among their columns (and in exports)."""
+
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+
+
+class SlackEvent(InWorkspace, Base):
     """One row per Events API delivery seen, so a retried or repeated event acts once."""
 
     __tablename__ = "slack_events"
@@ -77,14 +87,15 @@ class SlackEvent(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class JobClaim(Base):
+class JobClaim(InWorkspace, Base):
     """A piece of scheduled work, claimed before it runs so that it runs once."""
 
     __tablename__ = "job_claims"
-    __table_args__ = (UniqueConstraint("job", "subject", "period", name="uq_job_claims_work"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "job", "subject", "period", name="uq_job_claims_work"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     job: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128))
     period: Mapped[str] = mapped_column(String(64))
@@ -92,7 +103,7 @@ class JobClaim(Base):
     finished_at: Mapped[datetime | None]
 
 
-class OutboxTask(Base):
+class OutboxTask(InWorkspace, Base):
     """Slack work promised in a transaction and done after it: posts, DMs, message edits.
 
     Written in the same transaction as the change it announces, so a crash after the commit
@@ -102,14 +113,17 @@ class OutboxTask(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "done_at", "available_at"),
-        # One waiting task per key: paced work (survey DMs) is never queued twice.
+        # One waiting task per workspace and key: paced work (survey DMs) is never queued twice.
         partial_index(
-            "ix_outbox_waiting_key", "key", unique=True, where="done_at IS NULL AND key IS NOT NULL"
+            "ix_outbox_waiting_key",
+            "team_id",
+            "key",
+            unique=True,
+            where="done_at IS NULL AND key IS NOT NULL",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -121,7 +135,7 @@ class OutboxTask(Base):
     key: Mapped[str | None] = mapped_column(String(64))
 
 
-class Escalation(Base):
+class Escalation(InWorkspace, Base):
     """An escalation: open → acknowledged → resolved."""
 
     __tablename__ = "escalations"
@@ -154,7 +168,7 @@ class Escalation(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
-class Blocker(Base):
+class Blocker(InWorkspace, Base):
     """A blocker: open → resolved."""
 
     __tablename__ = "blockers"
@@ -182,7 +196,7 @@ class Blocker(Base):
     )
 
 
-class BlockerWait(Base):
+class BlockerWait(InWorkspace, Base):
     """Whom a blocker waits on: a person (`user`) or a channel (`channel`)."""
 
     __tablename__ = "blocker_waits"
@@ -192,7 +206,6 @@ class BlockerWait(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     blocker_id: Mapped[int] = mapped_column(ForeignKey("blockers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(SLACK_ID), index=True)
@@ -203,7 +216,7 @@ class BlockerWait(Base):
 # --- Latency: message timing ---
 
 
-class Message(Base):
+class Message(InWorkspace, Base):
     """A person's message in a tracked channel: ids and times only, never its text.
 
     `wait_kind` is "mention" (it mentions people other than its author) or "question" (a
@@ -265,7 +278,7 @@ partial_index(
 )
 
 
-class MessageMention(Base):
+class MessageMention(InWorkspace, Base):
     """A person a waiting message mentions, with that message's answer time (None: open)."""
 
     __tablename__ = "message_mentions"
@@ -273,7 +286,6 @@ class MessageMention(Base):
         Index("ix_message_mentions_open", "channel_id", "user_id", "answered_at", "posted_at"),
     )
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
@@ -281,7 +293,7 @@ class MessageMention(Base):
     answered_at: Mapped[datetime | None]
 
 
-class UsergroupReading(Base):
+class UsergroupReading(InWorkspace, Base):
     """A Slack user group's members as Baton read them (`members`: user ids, comma-separated),
     or that it could not read them. A reading is kept when the members changed, so the members
     at any moment are those of the last reading before it."""
@@ -297,7 +309,7 @@ class UsergroupReading(Base):
     members: Mapped[str] = mapped_column(Text, default="")
 
 
-class MessageGroupMention(Base):
+class MessageGroupMention(InWorkspace, Base):
     """A user group a message mentions, and what Baton made of it: its members were waited for,
     are still to be read, or could not be read (the message does not wait for them)."""
 
@@ -307,7 +319,6 @@ class MessageGroupMention(Base):
         CheckConstraint(one_of("state", GroupMentionState), name="ck_message_group_mentions_state"),
     )
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     message_ts: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
@@ -315,21 +326,21 @@ class MessageGroupMention(Base):
     state: Mapped[str] = mapped_column(String(12))
 
 
-class SideMember(Base):
+class SideMember(InWorkspace, Base):
     """Who is on which side (client, partner), as the side's Slack user group last said."""
 
     __tablename__ = "side_members"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "side", "user_id", name="pk_side_members"),)
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    side: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    side: Mapped[str] = mapped_column(String(SLACK_ID))
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID))
     refreshed_at: Mapped[datetime]
 
 
 # --- Internal NPS: rounds, invitations, answers ---
 
 
-class NpsRound(Base):
+class NpsRound(InWorkspace, Base):
     """One survey round: the audience asked, the question, when it opened and closed."""
 
     __tablename__ = "nps_rounds"
@@ -352,7 +363,7 @@ class NpsRound(Base):
     open_team: Mapped[str | None] = mapped_column(String(SLACK_ID))
 
 
-class NpsInvitation(Base):
+class NpsInvitation(InWorkspace, Base):
     """Who was asked in a round and how far their DM got; never what they answered."""
 
     __tablename__ = "nps_invitations"
@@ -363,7 +374,6 @@ class NpsInvitation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(SLACK_ID))
     status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.PENDING)
@@ -377,7 +387,7 @@ class NpsInvitation(Base):
     last_error: Mapped[str | None] = mapped_column(String(64))
 
 
-class NpsAnswer(Base):
+class NpsAnswer(InWorkspace, Base):
     """One anonymous answer: no user, no time of day, and a random key that orders nothing."""
 
     __tablename__ = "nps_answers"
@@ -390,7 +400,6 @@ class NpsAnswer(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     round_id: Mapped[int] = mapped_column(ForeignKey("nps_rounds.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -400,7 +409,7 @@ class NpsAnswer(Base):
 # --- Digests, alerts and baselines ---
 
 
-class Digest(Base):
+class Digest(InWorkspace, Base):
     """One periodic post in one channel (the weekly digest, the monthly review): claimed before
     it is posted, so it is posted once.
 
@@ -410,12 +419,13 @@ class Digest(Base):
 
     __tablename__ = "digests"
     __table_args__ = (
-        UniqueConstraint("kind", "channel_id", "period_start", name="uq_digests_kind_channel"),
+        UniqueConstraint(
+            "team_id", "kind", "channel_id", "period_start", name="uq_digests_kind_channel"
+        ),
         CheckConstraint(one_of("kind", PostKind), name="ck_digests_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     kind: Mapped[str] = mapped_column(String(16), default=PostKind.DIGEST)
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
     # The first day of the period: the week's Monday (digest), the month's first day (review).
@@ -426,12 +436,11 @@ class Digest(Base):
     completed_at: Mapped[datetime | None]
 
 
-class DigestPart(Base):
+class DigestPart(InWorkspace, Base):
     """A part of a digest Slack has: the message (its ts) or a chart (its file id)."""
 
     __tablename__ = "digest_parts"
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     digest_id: Mapped[int] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
     )
@@ -440,28 +449,28 @@ class DigestPart(Base):
     posted_at: Mapped[datetime]
 
 
-class UnsurePost(Base):
+class UnsurePost(InWorkspace, Base):
     """A post whose every try ended without knowing whether Slack took it, nor finding it
     after: the next try looks for it first, from `since` (the first of those tries)."""
 
     __tablename__ = "unsure_posts"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "ref", "channel_id", name="pk_unsure_posts"),)
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    ref: Mapped[str] = mapped_column(String(128), primary_key=True)
-    channel_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
     since: Mapped[datetime]
 
 
-class AlertState(Base):
+class AlertState(InWorkspace, Base):
     """Where one alert rule stands for one subject: breaching since when, last posted when."""
 
     __tablename__ = "alert_states"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "rule", "subject", name="pk_alert_states"),)
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
     # A rule's name: "nps_below", or "scorecard_" and a KPI's name.
-    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
     # "team" for a KPI rule; "blocker:12" or "escalation:7" for a rule about one item.
-    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
     breaching_since: Mapped[datetime | None]
     last_posted_at: Mapped[datetime | None]
     last_value: Mapped[float | None]
@@ -481,33 +490,38 @@ partial_index(
 Index("ix_messages_posted", Message.posted_at)
 
 
-class KeptLatencyWeek(Base):
+class KeptLatencyWeek(InWorkspace, Base):
     """A week whose latency figures are kept in latency_weeks: from then on, every reading of
     that week takes them from there, and its messages may be deleted."""
 
     __tablename__ = "latency_weeks_kept"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "week_start", name="pk_latency_weeks_kept"),)
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    week_start: Mapped[datetime] = mapped_column(primary_key=True)
+    week_start: Mapped[datetime]
     week_end: Mapped[datetime]
     kept_at: Mapped[datetime]
     # JSON: {channel id: messages that mention a user group Baton cannot read}
     unreadable: Mapped[str] = mapped_column(Text, default="{}")
 
 
-class LatencyWeekGroup(Base):
+class LatencyWeekGroup(InWorkspace, Base):
     """One kept week's waiting messages of one channel from one side to another: the counts
     of WaitFigures and the wait of each answered message (seconds, JSON lists in no order),
     from which a median or p90 over any set of weeks is exact. No time, person or id."""
 
     __tablename__ = "latency_weeks"
-    __table_args__ = (Index("ix_latency_weeks_week", "week_start", "channel_id"),)
+    __table_args__ = (
+        Index("ix_latency_weeks_week", "week_start", "channel_id"),
+        ForeignKeyConstraint(
+            ["team_id", "week_start"],
+            ["latency_weeks_kept.team_id", "latency_weeks_kept.week_start"],
+            name="fk_latency_weeks_kept",
+            ondelete="CASCADE",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    week_start: Mapped[datetime] = mapped_column(
-        ForeignKey("latency_weeks_kept.week_start", ondelete="CASCADE")
-    )
+    week_start: Mapped[datetime]
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
     author_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
     answer_side: Mapped[str | None] = mapped_column(String(SLACK_ID))
@@ -520,22 +534,26 @@ class LatencyWeekGroup(Base):
     business_seconds: Mapped[str] = mapped_column(Text)
 
 
-class KpiBaseline(Base):
+class KpiBaseline(InWorkspace, Base):
     """A family's baseline, kept once its weeks are over: later digests read it, not the weeks."""
 
     __tablename__ = "kpi_baselines"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "team_id", "family", "scope", "first_week", "weeks", name="pk_kpi_baselines"
+        ),
+    )
 
-    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
-    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    family: Mapped[str] = mapped_column(String(32))
     # "" for the whole team, or a channel id.
-    scope: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
-    first_week: Mapped[date] = mapped_column(Date, primary_key=True)
-    weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(SLACK_ID))
+    first_week: Mapped[date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
     figures: Mapped[str] = mapped_column(Text)  # JSON: {kpi key: median or null}
     computed_at: Mapped[datetime]
 
 
-class Checkin(Base):
+class Checkin(InWorkspace, Base):
     """One sprint's numbers, as the leads entered them (or a spreadsheet was imported); None is
     a number nobody gave. The sprint's dates are kept, so a later change of sprint length
     renumbers nothing stored."""
@@ -573,7 +591,7 @@ class Checkin(Base):
     updated_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
 
 
-class CheckinPrompt(Base):
+class CheckinPrompt(InWorkspace, Base):
     """The DM asking a lead for a sprint's check-in: where it is, reminded when, done when."""
 
     __tablename__ = "checkin_prompts"
@@ -592,7 +610,7 @@ class CheckinPrompt(Base):
     done_at: Mapped[datetime | None]
 
 
-class ScorecardSnapshot(Base):
+class ScorecardSnapshot(InWorkspace, Base):
     """The scorecard as it stood on a day: each weekly digest and each monthly review keeps one,
     for the readiness chart and for what changed since the last review."""
 

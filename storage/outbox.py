@@ -20,6 +20,7 @@ class Claimed:
     """A task this process now holds."""
 
     id: int
+    team_id: str
     kind: str
     payload: dict[str, Any]
     attempts: int
@@ -89,6 +90,7 @@ def claim(session: Session, *, now: datetime, stale_before: datetime, limit: int
         .values(claimed_at=now)
         .returning(
             OutboxTask.id,
+            OutboxTask.team_id,
             OutboxTask.kind,
             OutboxTask.payload,
             OutboxTask.attempts,
@@ -98,6 +100,7 @@ def claim(session: Session, *, now: datetime, stale_before: datetime, limit: int
     claimed = [
         Claimed(
             row.id,
+            row.team_id,
             row.kind,
             json.loads(row.payload),
             row.attempts,

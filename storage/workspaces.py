@@ -21,6 +21,14 @@ def stored_teams(session: Session) -> list[str]:
     return sorted(str(team) for team in session.scalars(select(named.subquery().c[0])))
 
 
+def has_rows(session: Session, team_id: str) -> bool:
+    """Whether any row names `team_id`: the first found ends the search."""
+    return any(
+        session.scalar(select(table.c.team_id).where(table.c.team_id == team_id).limit(1))
+        for table in workspace_tables()
+    )
+
+
 def forget_workspace(session: Session, team_id: str) -> dict[str, int]:
     """Delete every row of `team_id`, table by table; rows deleted by table, those with any."""
     deleted: dict[str, int] = {}

@@ -212,7 +212,7 @@ def import_checkins(services: Services, text: str) -> Imported:
             )
     now = services.now()
     with services.db.unit_of_work() as session:
-        team_id = store.stored_team(session) or ""
+        team_id = store.stored_team(session) or services.settings.team_id or ""
         for row in rows:
             stored = values_of(store.get(session, sprint=row.sprint))
             problem = first_problem(row.line, merged(stored, row.values))

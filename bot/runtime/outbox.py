@@ -33,6 +33,7 @@ from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
 from storage import outbox as store
 from storage.driver import Writer
+from storage.scope import acting_for
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,9 @@ class Drainer:
             return
         unsure = _UNSURE_SINCE.set(task.created_at if task.tried_before else None)
         try:
-            again = run(self.services, task.payload)
+            # The task sees and changes only the rows of the workspace it was promised for.
+            with acting_for(task.team_id):
+                again = run(self.services, task.payload)
         except Exception as error:
             reason = error_code(error)
             attempts = task.attempts + 1

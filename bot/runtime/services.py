@@ -85,6 +85,7 @@ class Services:
     db: Database
     now: Callable[[], datetime] = utc_now
     background: Background = field(default_factory=Background)
+    _team_id: str | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def client(self) -> WebClient:
@@ -104,21 +105,31 @@ class Services:
             make_client(self.settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
         )
 
-    @cached_property
+    @property
     def team_id(self) -> str:
         """The workspace this process serves, as Slack's auth.test names it, else BATON_TEAM_ID
         ("" with neither): what records made without a Slack request, by the clock, are filed
-        under."""
-        fallback = self.settings.team_id or ""
-        try:
-            return str(self.client.auth_test().get("team_id") or fallback)
-        except Exception as error:
-            log.warning(
-                "auth.test failed (%s); records filed under %s",
-                error_code(error),
-                fallback or "no workspace",
-            )
-            return fallback
+        under. Asked again after a failure, so that one bad moment does not file a whole
+        process's records under the fallback."""
+        if self._team_id is None:
+            fallback = self.settings.team_id or ""
+            try:
+                found = str(self.client.auth_test().get("team_id") or "")
+            except Exception as error:
+                log.warning(
+                    "auth.test failed (%s); records filed under %s",
+                    error_code(error),
+                    fallback or "no workspace",
+                )
+                return fallback
+            if not found:
+                return fallback
+            self._team_id = found
+        return self._team_id
+
+    @team_id.setter
+    def team_id(self, team_id: str) -> None:
+        self._team_id = team_id
 
 
 def build_services(settings: Settings, *, db: Database | None = None) -> Services:

@@ -121,3 +121,15 @@ def test_the_command_says_what_it_stored_or_one_line_and_no_traceback(
         database.dispose()
     missing = run_baton("checkin", "import", str(tmp_path / "nope.csv"), env=env, cwd=tmp_path)
     assert "cannot read it" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_an_import_before_anything_else_is_filed_under_baton_team_id(
+    make_baton: Callable[..., Baton],
+) -> None:
+    baton = make_baton(**ENV, BATON_TEAM_ID="T0FROMENV")
+    baton.set_now(NOW)
+    import_checkins(baton.services, "sprint,spend\n3,100\n")
+    with baton.db.reading() as session:
+        row = store.get(session, sprint=3)
+        assert row is not None
+        assert row.team_id == "T0FROMENV"

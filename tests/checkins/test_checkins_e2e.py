@@ -14,6 +14,7 @@ import pytest
 from bot.checkins.jobs import ask_leads
 from storage import checkins as store
 from tests.support.harness import Baton
+from tests.support.signing import TEAM_ID
 
 # Sprint 1 starts Monday 31 Aug 2026; sprint 6 ends Monday 23 Nov (31 Aug + 6 × 14 days).
 ENV = {
@@ -68,7 +69,7 @@ def test_a_lead_of_one_section_sees_only_its_fields_prefilled_with_what_is_store
     with team.db.unit_of_work() as session:
         store.save(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             sprint=6,
             sprint_start=date(2026, 11, 9),
             sprint_end=date(2026, 11, 23),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import blockers, escalations
 from tests.support.harness import Baton
+from tests.support.signing import TEAM_ID
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -26,7 +27,7 @@ def test_home_shows_what_waits_on_the_viewer_and_the_week(baton: Baton) -> None:
     with baton.db.unit_of_work() as session:
         escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             title="Checkout down",
             severity=1,
             reporter_id="UREPORTER",
@@ -36,7 +37,7 @@ def test_home_shows_what_waits_on_the_viewer_and_the_week(baton: Baton) -> None:
         )
         escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             title="Someone else's",
             severity=4,
             reporter_id="UOTHER",
@@ -46,7 +47,7 @@ def test_home_shows_what_waits_on_the_viewer_and_the_week(baton: Baton) -> None:
         )
         blockers.create_blocker(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             text="Need prod DB access",
             reporter_id="UREPORTER",
             source_channel_id="CPAY",

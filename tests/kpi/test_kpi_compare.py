@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.formatting import Unit
 from storage import escalations
 from tests.support.harness import Baton
+from tests.support.signing import TEAM_ID
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 FIRST_WEDNESDAY = datetime(2026, 10, 7, 10, 0, tzinfo=UTC)
@@ -16,7 +17,7 @@ FIRST_WEDNESDAY = datetime(2026, 10, 7, 10, 0, tzinfo=UTC)
 def _escalation(session, created: datetime, title: str = "x") -> int:
     return escalations.create_escalation(
         session,
-        team_id="T1",
+        team_id=TEAM_ID,
         title=title,
         severity=3,
         reporter_id="UREPORTER",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import blockers, escalations
 from tests.support.harness import Baton
+from tests.support.signing import TEAM_ID
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -16,7 +17,7 @@ def _seed(baton: Baton) -> None:
     with baton.db.unit_of_work() as session:
         first = escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             title="API down",
             severity=1,
             reporter_id="UREPORTER",
@@ -29,7 +30,7 @@ def _seed(baton: Baton) -> None:
         )
         escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             title="Slow builds",
             severity=3,
             reporter_id="UREPORTER",
@@ -39,7 +40,7 @@ def _seed(baton: Baton) -> None:
         )
         escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             title="Old",
             severity=2,
             reporter_id="UREPORTER",
@@ -49,7 +50,7 @@ def _seed(baton: Baton) -> None:
         )
         blockers.create_blocker(
             session,
-            team_id="T1",
+            team_id=TEAM_ID,
             text="Waiting on VPN",
             reporter_id="UREPORTER",
             source_channel_id="CPAY",

@@ -133,16 +133,16 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     }
     assert sorted(path.name for path in out.iterdir()) == sorted(path.name for path, _ in written)
     assert _csv(out / "message_group_mentions.csv") == [
-        ["team_id", "channel_id", "message_ts", "group_id", "posted_at", "state"],
-        ["T1", "CTEAM", "1795960800.000100", "SPARTNER", "2026-11-23T14:00:00+00:00", "expanded"],
+        ["channel_id", "message_ts", "group_id", "posted_at", "state", "team_id"],
+        ["CTEAM", "1795960800.000100", "SPARTNER", "2026-11-23T14:00:00+00:00", "expanded", "T1"],
     ]
     assert _csv(out / "usergroup_readings.csv") == [
         ["id", "team_id", "group_id", "read_at", "readable", "members"],
         ["1", "T1", "SPARTNER", "2026-11-23T14:00:00+00:00", "True", "UANA,UBRUNO"],
     ]
     assert _csv(out / "side_members.csv") == [
-        ["team_id", "side", "user_id", "refreshed_at"],
-        ["T1", "partner", "UANA", "2026-11-23T14:00:00+00:00"],
+        ["side", "user_id", "refreshed_at", "team_id"],
+        ["partner", "UANA", "2026-11-23T14:00:00+00:00", "T1"],
     ]
     assert _csv(out / "checkin_prompts.csv") == [
         [
@@ -169,8 +169,8 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
         ],
     ]
     assert _csv(out / "job_claims.csv") == [
-        ["id", "team_id", "job", "subject", "period", "claimed_at", "finished_at"],
-        ["1", "T1", "checkin_prompt", "ULEAD", "sprint:3", "2026-11-23T14:00:00+00:00", ""],
+        ["id", "job", "subject", "period", "claimed_at", "finished_at", "team_id"],
+        ["1", "checkin_prompt", "ULEAD", "sprint:3", "2026-11-23T14:00:00+00:00", "", "T1"],
     ]
     # Who was asked in which round, in that order, and nothing that says who answered or when.
     assert _csv(out / "nps_invitations.csv") == [
@@ -183,11 +183,11 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     assert sorted(_column(out / "nps_answers.csv", "score")) == ["10", "4", "9"]
     assert _csv(out / "nps_answers.csv")[0] == [
         "id",
-        "team_id",
         "round_id",
         "score",
         "comment",
         "answered_on",
+        "team_id",
     ]
 
 

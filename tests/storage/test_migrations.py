@@ -36,7 +36,9 @@ def _unique_constraints(database_url: str, table: str) -> list[list[str]]:
 def test_the_migrated_schema_is_the_models(database_url: str) -> None:
     assert _differences(database_url) == []
     # Two clocks post a digest once because of this key: it must survive SQLite's table copies.
-    assert _unique_constraints(database_url, "digests") == [["kind", "channel_id", "period_start"]]
+    assert _unique_constraints(database_url, "digests") == [
+        ["team_id", "kind", "channel_id", "period_start"]
+    ]
 
 
 def test_every_migration_undoes_and_redoes_cleanly(database_url: str) -> None:
@@ -52,7 +54,9 @@ def test_every_migration_undoes_and_redoes_cleanly(database_url: str) -> None:
     finally:
         engine.dispose()
     assert _differences(database_url) == []
-    assert _unique_constraints(database_url, "digests") == [["kind", "channel_id", "period_start"]]
+    assert _unique_constraints(database_url, "digests") == [
+        ["team_id", "kind", "channel_id", "period_start"]
+    ]
 
 
 def _normal(condition: str) -> str:
@@ -164,3 +168,44 @@ def test_with_no_workspace_stored_rows_take_baton_team_id(
     _upgrade(database_url)
 
     assert _run(database_url, "SELECT team_id FROM alert_states") == [["TFROMENV"]]
+
+
+def test_keys_gain_the_workspace_and_no_row_is_lost_on_the_way(database_url: str) -> None:
+    _at_revision(database_url, "0010")
+    _run(
+        database_url,
+        "INSERT INTO digests (id, kind, channel_id, period_start, created_at, team_id) "
+        f"VALUES (1, 'digest', 'C1', '2026-11-16', {_AT}, 'TONE')",
+        "INSERT INTO digest_parts (digest_id, name, slack_ref, posted_at, team_id) "
+        f"VALUES (1, 'message', '1.1', {_AT}, 'TONE')",
+        "INSERT INTO latency_weeks_kept (week_start, week_end, kept_at, unreadable, team_id) "
+        f"VALUES ({_AT}, {_AT}, {_AT}, '{{}}', 'TONE')",
+        "INSERT INTO latency_weeks (id, week_start, channel_id, waiting, answered, sla_ended, "
+        "within_sla, unanswered, wall_seconds, business_seconds, team_id) "
+        f"VALUES (1, {_AT}, 'C1', 1, 1, 1, 1, 0, '[60]', '[60]', 'TONE')",
+        "INSERT INTO alert_states (rule, subject, updated_at, team_id) "
+        f"VALUES ('nps_below', 'team', {_AT}, 'TONE')",
+        "SELECT 1",
+    )
+    _upgrade(database_url)
+
+    counts = "SELECT (SELECT COUNT(*) FROM digest_parts), (SELECT COUNT(*) FROM latency_weeks)"
+    assert _run(database_url, counts) == [[1, 1]]
+    # The same rule and subject, the same week, the same digest: another workspace's.
+    _run(
+        database_url,
+        "INSERT INTO alert_states (rule, subject, updated_at, team_id) "
+        f"VALUES ('nps_below', 'team', {_AT}, 'TTWO')",
+        "INSERT INTO latency_weeks_kept (week_start, week_end, kept_at, unreadable, team_id) "
+        f"VALUES ({_AT}, {_AT}, {_AT}, '{{}}', 'TTWO')",
+        "INSERT INTO digests (id, kind, channel_id, period_start, created_at, team_id) "
+        f"VALUES (2, 'digest', 'C1', '2026-11-16', {_AT}, 'TTWO')",
+        "SELECT COUNT(*) FROM alert_states",
+    )
+    # A kept week still takes its groups with it.
+    assert _run(
+        database_url,
+        "DELETE FROM latency_weeks_kept WHERE team_id = 'TONE'",
+        "SELECT COUNT(*) FROM latency_weeks",
+    ) == [[0]]
+    assert _differences(database_url) == []

@@ -3,9 +3,11 @@ and no other workspace's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, inspect, select
+import pytest
+from sqlalchemy import delete, func, inspect, select, update
 
 from storage import (
     alerts,
@@ -25,8 +27,11 @@ from storage import (
 from storage.db import Database
 from storage.events import Delivery, record_delivery
 from storage.latency import LatencyGroup
+from storage.models import Base, Blocker, Escalation
+from storage.results import rows_changed
+from storage.scope import acting_for
 from storage.statuses import PostKind
-from storage.workspaces import forget_workspace, stored_teams, workspace_tables
+from storage.workspaces import forget_workspace, has_rows, stored_teams, workspace_tables
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 A, B = "TALPHA", "TBRAVO"
@@ -34,10 +39,12 @@ A, B = "TALPHA", "TBRAVO"
 
 def _fill(db: Database, team: str, n: int) -> None:
     """One row or more in every table for `team`, each through the store function Baton's
-    own flows call; `n` keeps the two workspaces' keys apart where a key has no team yet."""
+    own flows call, with the same keys whatever the workspace: the workspaces' rows never
+    collide. Messages alone are told apart by their channel (see storage.messages)."""
     at = NOW + timedelta(hours=n)
-    channel, ts = f"C{team}", f"179596080{n}.000100"
-    with db.unit_of_work() as session:
+    channel, ts = "CSHARED", "1795960800.000100"
+    # As Baton's own work does: acting for the workspace (storage.scope).
+    with acting_for(team), db.unit_of_work() as session:
         record_delivery(session, Delivery(f"Ev{team}", team, "message", at))
         escalations.create_escalation(
             session,
@@ -63,7 +70,7 @@ def _fill(db: Database, team: str, n: int) -> None:
             session,
             messages.NewMessage(
                 team_id=team,
-                channel_id=channel,
+                channel_id=f"C{team}",
                 ts=ts,
                 thread_ts=None,
                 user_id="UASKER",
@@ -82,7 +89,7 @@ def _fill(db: Database, team: str, n: int) -> None:
             session, team_id=team, group_id=f"S{team}", read_at=at, readable=True, members=["U1"]
         )
         messages.replace_side_members(
-            session, team_id=team, side=f"partner{n}", user_ids=["UANSWERER"], now=at
+            session, team_id=team, side="partner", user_ids=["UANSWERER"], now=at
         )
         round_id = nps.create_round(
             session,
@@ -116,14 +123,14 @@ def _fill(db: Database, team: str, n: int) -> None:
             session, team_id=team, ref="alert:x", channel_id=channel, since=at, stale_before=at
         )
         assert alerts.start_breach(
-            session, team_id=team, rule="nps_below", subject=f"team{n}", value=5.0, now=at
+            session, team_id=team, rule="nps_below", subject="team", value=5.0, now=at
         )
         group = LatencyGroup(1, 1, 1, 1, 0, [60.0], [60.0], channel, None, None)
         assert kept_weeks.keep_week(
             session,
             team_id=team,
-            start=at - timedelta(weeks=60 + n),
-            end=at - timedelta(weeks=59 + n),
+            start=NOW - timedelta(weeks=60),
+            end=NOW - timedelta(weeks=59),
             now=at,
             figures=kept_weeks.WeekFigures([group], {}),
         )
@@ -197,29 +204,65 @@ def test_every_table_names_the_workspace_of_each_row(database_url: str) -> None:
         db.dispose()
 
 
-def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_no_other(
-    database_url: str,
-) -> None:
+@pytest.fixture
+def two_workspaces(database_url: str) -> Iterator[Database]:
+    """A database holding rows of A and B in every table."""
     db = Database(database_url)
-    try:
-        _fill(db, A, 1)
-        _fill(db, B, 2)
-        before_a, before_b = _counts(db, A), _counts(db, B)
-        # Each workspace has rows in every table, so the deletion is checked in each.
-        assert [name for name, count in before_a.items() if count == 0] == []
-        assert before_a == before_b
-        with db.reading() as session:
-            assert stored_teams(session) == [A, B]
+    _fill(db, A, 1)
+    _fill(db, B, 2)
+    yield db
+    db.dispose()
 
-        with db.unit_of_work() as session:
-            deleted = forget_workspace(session, A)
 
-        assert deleted == before_a
-        assert set(_counts(db, A).values()) == {0}
-        assert _counts(db, B) == before_b
-        with db.reading() as session:
-            assert stored_teams(session) == [B]
-        with db.unit_of_work() as session:
-            assert forget_workspace(session, A) == {}
-    finally:
-        db.dispose()
+def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_no_other(
+    two_workspaces: Database,
+) -> None:
+    db = two_workspaces
+    before_a, before_b = _counts(db, A), _counts(db, B)
+    # Each workspace has rows in every table, so the deletion is checked in each.
+    assert [name for name, count in before_a.items() if count == 0] == []
+    assert before_a == before_b
+    with db.reading() as session:
+        assert stored_teams(session) == [A, B]
+        assert has_rows(session, A)
+        assert not has_rows(session, "TCHARLIE")
+
+    with db.unit_of_work() as session:
+        deleted = forget_workspace(session, A)
+
+    assert deleted == before_a
+    assert set(_counts(db, A).values()) == {0}
+    assert _counts(db, B) == before_b
+    with db.reading() as session:
+        assert stored_teams(session) == [B]
+    with db.unit_of_work() as session:
+        assert forget_workspace(session, A) == {}
+
+
+def test_a_session_acting_for_a_workspace_sees_and_changes_only_its_rows(
+    two_workspaces: Database,
+) -> None:
+    db = two_workspaces
+    mappers = {mapper.local_table.name: mapper.class_ for mapper in Base.registry.mappers}
+    own = _counts(db, A)
+    with acting_for(A), db.reading() as session:
+        seen = {
+            name: int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in mappers.items()
+        }
+        teams = {
+            name: set(session.scalars(select(model.team_id))) for name, model in mappers.items()
+        }
+    assert seen == own
+    assert set(map(frozenset, teams.values())) == {frozenset({A})}
+
+    # Changes too: B's open escalation and its blocker are out of A's reach.
+    with acting_for(A), db.unit_of_work() as session:
+        assert rows_changed(session.execute(update(Escalation).values(status="resolved"))) == 1
+        assert rows_changed(session.execute(delete(Blocker))) == 1
+    with db.reading() as session:
+        assert dict(session.execute(select(Escalation.team_id, Escalation.status)).all()) == {
+            A: "resolved",
+            B: "open",
+        }
+        assert list(session.scalars(select(Blocker.team_id))) == [B]

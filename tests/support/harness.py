@@ -155,14 +155,16 @@ class Baton:
         *,
         user: str = "UREPORTER",
         channel: str = "CGENERAL",
+        team: str = TEAM_ID,
         **signing: Any,
     ) -> requests.Response:
-        """A slash command, as Slack posts it."""
+        """A slash command, as Slack posts it, typed in workspace `team`."""
         form = slash_command_form(
             command,
             text,
             user=user,
             channel=channel,
+            team_id=team,
             response_url=self.fake_slack.response_url(f"cmd-{uuid.uuid4().hex[:6]}"),
             trigger_id=self.trigger_id(),
         )
@@ -176,13 +178,14 @@ class Baton:
         user: str = "UREPORTER",
         channel: str = "CGENERAL",
         message_ts: str | None = None,
+        team: str = TEAM_ID,
         **signing: Any,
     ) -> requests.Response:
-        """A button click in a message."""
+        """A button click in a message, in workspace `team`."""
         ts = message_ts or "1700000000.000100"
         payload = {
             "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "container": {
@@ -192,7 +195,7 @@ class Baton:
                 "is_ephemeral": False,
             },
             "trigger_id": self.trigger_id(),
-            "team": {"id": TEAM_ID, "domain": "acme"},
+            "team": {"id": team, "domain": "acme"},
             "channel": {"id": channel, "name": "general"},
             "message": {"type": "message", "ts": ts, "text": ""},
             "response_url": self.fake_slack.response_url(f"act-{uuid.uuid4().hex[:6]}"),
@@ -219,19 +222,20 @@ class Baton:
         *,
         user: str = "UREPORTER",
         private_metadata: str = "",
+        team: str = TEAM_ID,
         **signing: Any,
     ) -> requests.Response:
-        """A modal's submission, with Slack's `view.state.values`."""
+        """A modal's submission, with Slack's `view.state.values`, in workspace `team`."""
         payload = {
             "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "team": {"id": team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "trigger_id": self.trigger_id(),
             "view": {
                 "id": "VMODAL",
-                "team_id": TEAM_ID,
+                "team_id": team,
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
@@ -251,18 +255,20 @@ class Baton:
         *,
         event_id: str | None = None,
         retry_num: int | None = None,
+        team: str = TEAM_ID,
         **signing: Any,
     ) -> requests.Response:
-        """An Events API delivery; `retry_num` adds Slack's retry headers."""
+        """An Events API delivery from workspace `team`; `retry_num` adds Slack's retry
+        headers."""
         envelope = {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(float(event.get("event_ts") or event.get("ts") or 1700000000)),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": "UBATON", "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": "UBATON", "is_bot": True}],
         }
         headers = {}
         if retry_num is not None:
