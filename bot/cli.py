@@ -309,6 +309,21 @@ def cmd_scorecard(args: argparse.Namespace) -> None:
     print(scorecard_text(card))
 
 
+def cmd_portfolio(args: argparse.Namespace) -> None:
+    settings = _settings(require_slack=False)
+    from bot.kpi.portfolio import portfolio, portfolio_json, portfolio_markdown  # for --help
+
+    services = _services(settings)
+    try:
+        rows = portfolio(services)
+    finally:
+        services.db.dispose()
+    if args.json:
+        print(json.dumps(portfolio_json(rows), indent=2, ensure_ascii=False))
+        return
+    print(portfolio_markdown(rows), end="")
+
+
 def cmd_digest(args: argparse.Namespace) -> None:
     if args.dry_run and not args.out:
         raise CommandError("--dry-run needs --out DIR: the folder to write the digest to")
@@ -432,6 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     kpi.add_argument("--team", help="only this workspace's records (default: the whole database)")
     kpi.set_defaults(func=cmd_kpi)
+
+    portfolio = commands.add_parser(
+        "portfolio", help="every workspace's scorecard side by side, as a Markdown table"
+    )
+    portfolio.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    portfolio.set_defaults(func=cmd_portfolio)
 
     digest = commands.add_parser("digest", help="post the weekly digest, or write it to a folder")
     digest.add_argument(

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.orm.util import LoaderCriteriaOption
 
 from storage.models import InWorkspace
 
@@ -45,15 +47,19 @@ def acting_for(team_id: str | None) -> Iterator[None]:
         _TEAM.reset(token)
 
 
+@lru_cache(maxsize=4096)
+def _criterion(team: str) -> LoaderCriteriaOption:
+    """Only `team`'s rows. Every mapped table is InWorkspace, so one criterion covers them all,
+    in joins and subqueries too; made once per workspace, as making it costs more than the
+    query it is added to."""
+    return with_loader_criteria(InWorkspace, lambda cls: cls.team_id == team, include_aliases=True)
+
+
 def _only_the_team(state: ORMExecuteState) -> None:
     team = _TEAM.get()
     if team is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    # Every mapped table is InWorkspace, so one criterion covers them all, in joins and
-    # subqueries too.
-    state.statement = state.statement.options(
-        with_loader_criteria(InWorkspace, lambda cls: cls.team_id == team, include_aliases=True)
-    )
+    state.statement = state.statement.options(_criterion(team))
 
 
 def scope_sessions(sessions: sessionmaker[Session]) -> None:

@@ -4,12 +4,13 @@ who was asked, and a spreadsheet opening the CSV shows what people typed and run
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import blockers, checkins, claims, escalations, messages, nps, usergroups
+from storage import blockers, checkins, claims, escalations, messages, usergroups
 from storage.db import Database
 from storage.models import MessageGroupMention
+from tests.support.surveys import answered_round
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
@@ -42,29 +43,9 @@ def _csv(path: Path) -> list[list[str]]:
 def _survey(db: Database, scores: dict[str, int], *, min_responses: int) -> int:
     """A closed round that asked these people, each sent their DM and answering with a score."""
     with db.unit_of_work() as session:
-        round_id = nps.create_round(
-            session,
-            team_id="T1",
-            audience="CTEAM",
-            question="Recommend us?",
-            min_responses=min_responses,
-            started_at=NOW,
-            ends_at=NOW + timedelta(days=7),
-            started_by="UADMIN",
-            period=None,
+        return answered_round(
+            session, team_id="T1", scores=scores, opened=NOW, min_responses=min_responses
         )
-        assert round_id is not None
-        nps.add_invitations(session, round_id, scores)
-        for person, score in scores.items():
-            invitation = nps.invitation_of(session, round_id, person)
-            assert invitation is not None
-            assert nps.claim_send(session, invitation.id, now=NOW) is not None
-            nps.mark_sent(session, invitation.id, now=NOW, channel_id="DDM", message_ts="1.000")
-            nps.record_answer(
-                session, invitation.id, user_id=person, score=score, day=date(2026, 11, 24)
-            )
-        nps.close_round(session, round_id, now=NOW + timedelta(days=7), closed_by="UADMIN")
-    return round_id
 
 
 def test_every_table_that_names_a_person_is_written_with_its_rows(

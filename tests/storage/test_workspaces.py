@@ -18,7 +18,6 @@ from storage import (
     escalations,
     kept_weeks,
     messages,
-    nps,
     outbox,
     unsure_posts,
     usergroups,
@@ -32,6 +31,7 @@ from storage.results import rows_changed
 from storage.scope import acting_for
 from storage.statuses import PostKind
 from storage.workspaces import forget_workspace, has_rows, stored_teams, workspace_tables
+from tests.support.surveys import answered_round
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 A, B = "TALPHA", "TBRAVO"
@@ -91,24 +91,9 @@ def _fill(db: Database, team: str, n: int) -> None:
         messages.replace_side_members(
             session, team_id=team, side="partner", user_ids=["UANSWERER"], now=at
         )
-        round_id = nps.create_round(
-            session,
-            team_id=team,
-            audience=channel,
-            question="Recommend us?",
-            min_responses=1,
-            started_at=at,
-            ends_at=at + timedelta(days=7),
-            started_by="UADMIN",
-            period=None,
+        answered_round(
+            session, team_id=team, scores={"UZOE": 9}, opened=at, min_responses=1, closed=False
         )
-        assert round_id is not None
-        nps.add_invitations(session, round_id, ["UZOE"])
-        invitation = nps.invitation_of(session, round_id, "UZOE")
-        assert invitation is not None
-        assert nps.claim_send(session, invitation.id, now=at) is not None
-        nps.mark_sent(session, invitation.id, now=at, channel_id="DDM", message_ts="1.0")
-        assert nps.record_answer(session, invitation.id, user_id="UZOE", score=9, day=at.date())
         held = digests.claim(
             session,
             team_id=team,
