@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
 
@@ -27,6 +28,19 @@ _TEAM: ContextVar[str | None] = ContextVar("baton_team", default=None)
 def current_team() -> str | None:
     """The workspace the running work acts for; None when it acts for the whole database."""
     return _TEAM.get()
+
+
+def owner_elsewhere(session: Session, model: type[InWorkspace], key: object) -> str | None:
+    """Which workspace owns `model`'s row `key`, looked up past the current workspace's view,
+    to tell a row that does not exist from another workspace's; None when no such row exists,
+    or when work acts for the whole database (nothing is out of its sight). Reads the id of the
+    workspace alone, so the row itself never enters the session."""
+    if _TEAM.get() is None:
+        return None
+    [identity] = sa_inspect(model).primary_key
+    with acting_for(None):
+        owner = session.scalar(select(model.team_id).where(identity == key))
+    return None if owner is None else str(owner)
 
 
 def act_for(team_id: str | None) -> None:

@@ -16,6 +16,7 @@ from bot.runtime.posts import post_once
 from bot.runtime.replies import Tell, tell_if_possible, teller
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
+from bot.runtime.workspaces import note_if_elsewhere
 from storage import blockers as store
 from storage.models import Blocker
 from storage.statuses import WaitTarget
@@ -148,6 +149,7 @@ def _load(services: Services, blocker_id: int) -> BlockerCard:
     with services.db.reading() as session:
         row = store.get_blocker(session, blocker_id)
         if row is None:
+            note_if_elsewhere(session, Blocker, blocker_id)
             raise NotFound(f"Blocker #{blocker_id} does not exist (any more).")
         return card_of(row)
 
@@ -182,6 +184,7 @@ def resolve(services: Services, blocker_id: int, user_id: str, note: str | None)
     with services.db.unit_of_work() as session:
         row = store.get_blocker(session, blocker_id)
         if row is None:
+            note_if_elsewhere(session, Blocker, blocker_id)
             raise NotFound(f"Blocker #{blocker_id} does not exist (any more).")
         card = card_of(row)
         _check_may_resolve(services, card, user_id)

@@ -28,6 +28,7 @@ from bot.runtime.posts import post_once
 from bot.runtime.replies import Tell, tell_if_possible, teller
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
+from bot.runtime.workspaces import note_if_elsewhere
 from storage import driver
 from storage import escalations as store
 from storage.models import Escalation
@@ -126,6 +127,7 @@ def record(
 def _load(session: Session, escalation_id: int) -> Escalation:
     row = store.get_escalation(session, escalation_id)
     if row is None:
+        note_if_elsewhere(session, Escalation, escalation_id)
         raise NotFound(f"There is no escalation #{escalation_id}.")
     return row
 

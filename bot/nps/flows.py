@@ -21,8 +21,9 @@ from bot.runtime.replies import teller
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code
+from bot.runtime.workspaces import note_if_elsewhere
 from storage import nps as store
-from storage.models import NpsRound
+from storage.models import NpsInvitation, NpsRound
 from storage.statuses import InvitationStatus
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,8 @@ def _refusal(services: Services, click: ScoreClick, user_id: str) -> BatonError:
     """Why a click changed nothing, in words for the person who clicked."""
     with services.db.reading() as session:
         invitation = store.get_invitation(session, click.invitation_id)
+        if invitation is None:
+            note_if_elsewhere(session, NpsInvitation, click.invitation_id)
         if invitation is None or invitation.user_id != user_id:
             return NotAllowed(
                 "This survey was sent to someone else, so nothing was recorded. "

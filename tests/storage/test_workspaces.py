@@ -28,7 +28,7 @@ from storage.events import Delivery, record_delivery
 from storage.latency import LatencyGroup
 from storage.models import Base, Blocker, Escalation
 from storage.results import rows_changed
-from storage.scope import acting_for
+from storage.scope import acting_for, owner_elsewhere
 from storage.statuses import PostKind
 from storage.workspaces import forget_workspace, has_rows, stored_teams, workspace_tables
 from tests.support.surveys import answered_round
@@ -251,3 +251,18 @@ def test_a_session_acting_for_a_workspace_sees_and_changes_only_its_rows(
             B: "open",
         }
         assert list(session.scalars(select(Blocker.team_id))) == [B]
+
+
+def test_a_row_out_of_sight_tells_its_owner_and_stays_out_of_sight(
+    two_workspaces: Database,
+) -> None:
+    db = two_workspaces
+    with db.reading() as session:
+        ids = dict(session.execute(select(Escalation.team_id, Escalation.id)).all())
+    with acting_for(A), db.reading() as session:
+        assert owner_elsewhere(session, Escalation, ids[B]) == B
+        assert owner_elsewhere(session, Escalation, ids[A]) == A
+        assert owner_elsewhere(session, Escalation, 999) is None
+        assert session.get(Escalation, ids[B]) is None
+    with db.reading() as session:
+        assert owner_elsewhere(session, Escalation, ids[B]) is None  # no workspace acted for
