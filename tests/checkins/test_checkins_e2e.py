@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.checkins.jobs import ask_leads
 from storage import checkins as store
+from storage.models import Checkin
 from tests.support.harness import Baton
 from tests.support.signing import TEAM_ID
 
@@ -317,3 +319,21 @@ def test_a_lead_not_reachable_by_dm_does_not_stop_the_others(team: Baton) -> Non
     team.fake_slack.fail("chat.postMessage", error="cannot_dm_bot")
     ask_leads(team.services, TUESDAY)
     assert len(team.fake_slack.calls_to("chat.postMessage")) == 3
+
+
+def test_a_form_from_another_workspace_leaves_this_ones_check_in_as_it_was(team: Baton) -> None:
+    submit(team, "ULEVEL2", 6, spend="1200")
+    response = team.view_submission(
+        "checkin_submit",
+        numbers(spend="9999"),
+        user="ULEVEL2",
+        private_metadata=json.dumps({"sprint": 6}),
+        team="T0OTHER",
+    )
+    assert response.status_code == 200
+    with team.db.reading() as session:
+        rows = {
+            row.team_id: row.spend for row in session.scalars(select(Checkin).order_by(Checkin.id))
+        }
+    # The other workspace's numbers are its own check-in's; this one's keeps its 1200.
+    assert rows == {TEAM_ID: 1200, "T0OTHER": 9999}
