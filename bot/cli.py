@@ -336,21 +336,28 @@ def cmd_digest(args: argparse.Namespace) -> None:
             "C012AB3CD); `baton digest --dry-run --out DIR` writes it without Slack"
         )
     out = _out_folder(args.out) if args.dry_run else None
+    asked = _team_arg(args.team)
     from bot.digest.files import write_digest  # when run, for a fast --help
     from bot.digest.flows import digest_week, post_digest
+    from storage.scope import acting_for
 
     services = _services(settings)
     try:
         if args.dry_run:
-            week = digest_week(services, scheduled=False)
-            assert out is not None
-            for path in write_digest(services, week, out):
-                print(path)
+            with acting_for(_known_team(services.db, asked)):
+                week = digest_week(services, scheduled=False)
+                assert out is not None
+                for path in write_digest(services, week, out):
+                    print(path)
             return
+        _check_served(services, asked)
         week = digest_week(services, scheduled=not (args.now or args.force))
         failed: list[Outcome] = []
         for channel in settings.digest.channels:
-            outcome = post_digest(services, channel, week, force=args.force, hold_on_refusal=False)
+            with acting_for(asked):
+                outcome = post_digest(
+                    services, channel, week, force=args.force, hold_on_refusal=False
+                )
             posted = f" ({', '.join(outcome.parts)})" if outcome.parts else ""
             print(f"{channel}: digest of the week of {week:%d %b %Y} {outcome.status}{posted}")
             if outcome.status == "failed":
@@ -370,6 +377,24 @@ def cmd_digest(args: argparse.Namespace) -> None:
         raise CommandError(
             f"digest not posted in full to {', '.join(refused)}; check that Baton is in the "
             "channel (/invite @Baton) and run the command again: it posts only what is missing"
+        )
+
+
+def _check_served(services: Services, asked: str | None) -> None:
+    """Refuse to post `asked`'s digest with a token of another workspace: its figures would
+    go to that workspace's channels."""
+    if asked is None:
+        return
+    served = services.team_id
+    if not served:
+        raise CommandError(
+            "--team: Slack could not say which workspace this token serves (auth.test); "
+            "run the command again"
+        )
+    if served != asked:
+        raise CommandError(
+            f"--team: this deployment's Slack token serves {served}, so it cannot post the "
+            f"digest of {asked}; `baton digest --dry-run --out DIR --team {asked}` writes it"
         )
 
 
@@ -465,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="write it to --out instead of posting it"
     )
     digest.add_argument("--out", default=None, help="folder for --dry-run")
+    digest.add_argument(
+        "--team", help="only this workspace's records (posting: the token's own workspace)"
+    )
     digest.set_defaults(func=cmd_digest)
 
     demo = commands.add_parser(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,16 +10,17 @@ from storage import escalations
 from storage.db import Database
 from tests.app.test_cli import ENV, run_baton
 from tests.support.fake_slack import FakeSlack
+from tests.support.signing import TEAM_ID
 
 
-def one_escalation_last_week(url: str) -> None:
+def one_escalation_last_week(url: str, team_id: str = "T1") -> None:
     """A database, migrated, with one escalation opened a week ago: the activity is measured."""
     assert run_baton("db", "upgrade", env={"DATABASE_URL": url}, cwd=Path("/tmp")).returncode == 0
     db = Database(url)
     with db.unit_of_work() as session:
         escalations.create_escalation(
             session,
-            team_id="T1",
+            team_id=team_id,
             title="Checkout down",
             severity=2,
             reporter_id="UREPORTER",
@@ -108,3 +110,46 @@ def test_slack_out_of_reach_is_told_from_a_refusal(tmp_path: Path) -> None:
     assert last.startswith("baton: digest not posted in full to C0LEADS (")
     assert "Slack could not be reached; check the network and SLACK_API_URL" in last
     assert "/invite" not in last
+
+
+def test_a_workspaces_digest_counts_its_own_and_goes_out_only_with_its_own_token(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    url = f"sqlite:///{tmp_path}/baton.db"
+    one_escalation_last_week(url, team_id=TEAM_ID)  # the fake Slack token's workspace
+    one_escalation_last_week(url, team_id="T0OTHER")
+    one_escalation_last_week(url, team_id="T0OTHER")
+    for team, opened in ((TEAM_ID, 1), ("T0OTHER", 2)):
+        written = run_baton(
+            "digest", "--dry-run", "--out", team, "--team", team, env={"DATABASE_URL": url},
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert written.returncode == 0, written.stderr
+        assert f"| Opened | {opened} |" in (tmp_path / team / "digest.md").read_text()
+
+    env = {
+        **ENV,
+        "DATABASE_URL": url,
+        "SLACK_API_URL": fake_slack.url,
+        "BATON_DIGEST_CHANNELS": "C0LEADS",
+    }
+    refused = run_baton("digest", "--now", "--team", "T0OTHER", env=env, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"baton: --team: this deployment's Slack token serves {TEAM_ID}, so it cannot post the "
+        "digest of T0OTHER; `baton digest --dry-run --out DIR --team T0OTHER` writes it\n"
+    )
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    posted = run_baton("digest", "--now", "--team", TEAM_ID, env=env, cwd=tmp_path)
+    assert posted.returncode == 0, posted.stderr
+    [message] = fake_slack.calls_to("chat.postMessage")
+    blocks = message.args["blocks"]
+    fields = [
+        field["text"]
+        for block in (json.loads(blocks) if isinstance(blocks, str) else blocks)
+        for field in block.get("fields", [])
+    ]
+    assert [text.split("\n")[:2] for text in fields if text.startswith("*Opened*")] == [
+        ["*Opened*", "1"]
+    ]
