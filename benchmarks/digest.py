@@ -184,14 +184,15 @@ def build(path: Path, weeks: int, seed: int = 7) -> dict[str, int]:
         invited = USERS[: int(NPS_ANSWERS * 2 * 1.2)]
         per_round = int(NPS_ANSWERS * 2)
         connection.executemany(
-            "INSERT INTO nps_invitations (round_id, user_id, status, attempts, reminders_sent) "
-            "VALUES (?, ?, ?, 0, 0)",
+            "INSERT INTO nps_invitations (team_id, round_id, user_id, status, attempts, "
+            "reminders_sent) VALUES ('T1', ?, ?, ?, 0, 0)",
             [(round_id, u, "answered" if i < per_round else "sent") for i, u in enumerate(invited)],
         )
         scores = rng.choice(11, per_round, p=[0.01] * 5 + [0.03, 0.07, 0.1, 0.18, 0.3, 0.27])
         day = str(np.datetime_as_string(started, unit="D"))
         connection.executemany(
-            "INSERT INTO nps_answers (id, round_id, score, answered_on) VALUES (?, ?, ?, ?)",
+            "INSERT INTO nps_answers (team_id, id, round_id, score, answered_on) "
+            "VALUES ('T1', ?, ?, ?, ?)",
             [(f"{round_id:06d}-{i:06d}", round_id, int(s), day) for i, s in enumerate(scores)],
         )
         answers += per_round

@@ -94,8 +94,8 @@ def fill(url: str, count: int) -> None:
                     )  # fmt: skip
                 if number % 5 == 0:
                     mentions.append(
-                        {"channel_id": channel, "message_ts": ts, "user_id": rng.choice(PEOPLE),
-                         "posted_at": posted, "answered_at": None}
+                        {"team_id": "T0BATON", "channel_id": channel, "message_ts": ts,
+                         "user_id": rng.choice(PEOPLE), "posted_at": posted, "answered_at": None}
                     )  # fmt: skip
                 messages.append(row)
             with db.unit_of_work() as session:

@@ -64,8 +64,8 @@ def acting_for(team_id: str | None) -> Iterator[None]:
 @lru_cache(maxsize=4096)
 def _criterion(team: str) -> LoaderCriteriaOption:
     """Only `team`'s rows. Every mapped table is InWorkspace, so one criterion covers them all,
-    in joins and subqueries too; made once per workspace, as making it costs more than the
-    query it is added to."""
+    in joins and subqueries too; made once per workspace: made for every statement, it added
+    about a quarter to the time of a simple query on SQLite."""
     return with_loader_criteria(InWorkspace, lambda cls: cls.team_id == team, include_aliases=True)
 
 
