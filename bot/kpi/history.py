@@ -34,7 +34,6 @@ from bot.kpi.weekly import (
 from bot.runtime.services import Services
 from storage import nps as nps_store
 from storage import weekly as queries
-from storage.scope import current_team
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,7 +212,7 @@ def _baseline(
     frame = weekly(services, family, weeks, channel=channel, as_of=now, start=start)
     figures = baseline(frame.drop(columns=["round"], errors="ignore"), window.first, ended)
     if final:
-        team_id = current_team() or services.team_id
+        team_id = services.team_id
         with services.db.unit_of_work() as session:
             queries.store_baseline(
                 session,

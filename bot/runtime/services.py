@@ -17,6 +17,7 @@ from bot.config.settings import Settings
 from bot.runtime.slack_client import error_code, make_client
 from bot.runtime.users import LOOKUP_TIMEOUT_SECONDS, UserDirectory
 from storage.db import Database, is_unreachable
+from storage.scope import current_team
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -107,10 +108,14 @@ class Services:
 
     @property
     def team_id(self) -> str:
-        """The workspace this process serves, as Slack's auth.test names it, else BATON_TEAM_ID
-        ("" with neither): what records made without a Slack request, by the clock, are filed
-        under. Asked again after a failure, so that one bad moment does not file a whole
-        process's records under the fallback."""
+        """The workspace records are filed under: the one the running work acts for (a
+        request's, an outbox task's; see storage.scope), else the one this process's token
+        serves, as Slack's auth.test names it, else BATON_TEAM_ID ("" with neither). auth.test is
+        asked again after a failure, so that one bad moment does not file a whole process's
+        records under the fallback."""
+        acting = current_team()
+        if acting is not None:
+            return acting
         if self._team_id is None:
             fallback = self.settings.team_id or ""
             try:

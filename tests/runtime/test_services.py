@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from storage.scope import acting_for
 from tests.support.harness import Baton
 from tests.support.signing import TEAM_ID
 
@@ -25,3 +26,9 @@ def test_without_baton_team_id_a_failure_files_under_no_workspace(baton: Baton) 
     baton.fake_slack.fail("auth.test", error="fatal_error")
     assert baton.services.team_id == ""
     assert baton.services.team_id == TEAM_ID
+
+
+def test_work_acting_for_a_workspace_files_under_it_without_asking_slack(baton: Baton) -> None:
+    with acting_for("T0OTHER"):
+        assert baton.services.team_id == "T0OTHER"
+    assert baton.fake_slack.calls_to("auth.test") == []
