@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -25,6 +26,7 @@ from bot.config.settings import Settings
 from bot.core.ids import OutboxKind
 from bot.digest.chart_dm import chart_task
 from bot.digest.jobs import run_digests
+from bot.digest.portfolio import post_portfolio
 from bot.digest.review_flows import run_reviews
 from bot.escalations.flows import announce_task, refresh_task
 from bot.escalations.jobs import escalate_unacknowledged
@@ -38,6 +40,7 @@ from bot.privacy.retention import forget_old_timings
 from bot.runtime.outbox import Drainer, Task, drain_in_child
 from bot.runtime.scheduler import Job, forget_old_events
 from bot.runtime.services import Services, build_services
+from bot.runtime.slack_client import make_client
 from storage.scope import act_for
 
 # Which function does each kind of work promised in the outbox.
@@ -60,13 +63,12 @@ def drain_outbox(services: Services, now: datetime) -> None:
     Drainer(services, TASKS).drain(timeout=30)
 
 
-# The clock's jobs, run in this order at every tick. The outbox comes after the jobs that
-# promise it work (survey DMs), so that the work starts in the same tick; the deletion of old
-# message timings, which may take its whole budget of a tick, after everything else.
+# Each workspace's jobs, run in this order at every tick, acting for one workspace after
+# another (each with its own settings and token); the deletion of old message timings, which
+# may take its whole budget of a tick, last.
 JOBS: Mapping[str, Job] = {
     "escalation_reminders": escalate_unacknowledged,
     "blocker_reminders": remind_overdue_blockers,
-    "forget_old_events": forget_old_events,
     "latency_sides": refresh_sides,
     "latency_groups": refresh_groups,
     "latency_statistics": refresh_statistics,
@@ -76,8 +78,16 @@ JOBS: Mapping[str, Job] = {
     "digest": run_digests,
     "review": run_reviews,
     "alerts": run_alerts,
-    "outbox": drain_outbox,
     "retention": forget_old_timings,
+}
+
+# The deployment's own work, once a tick after every workspace's jobs. The outbox comes after
+# the jobs that promise it work (survey DMs), so that the work starts in the same tick; each
+# of its tasks acts for the workspace it was promised for.
+UPKEEP: Mapping[str, Job] = {
+    "forget_old_events": forget_old_events,
+    "portfolio": post_portfolio,
+    "outbox": drain_outbox,
 }
 
 
@@ -91,16 +101,36 @@ def build_app(settings: Settings, services: Services | None = None) -> App:
         bolt_logger.addFilter(_TokenNotice())
     app = App(
         signing_secret=settings.slack_signing_secret,
-        client=services.client,
         # Answer Slack when the listener returns: listeners ack() first and promise slow work
         # to the outbox, which is far faster than Bolt's 10 ms ack polling.
         process_before_response=True,
         token_verification_enabled=False,
         logger=bolt_logger,
+        **(_many_workspaces(services) if settings.installs else {"client": services.client}),
     )
     app.use(_provide(services))
     handlers.register(app)
     return app
+
+
+def _many_workspaces(services: Services) -> dict[str, Any]:
+    """Bolt's arguments for serving every workspace Baton is installed in: Slack's install
+    flow, and each request answered with its own workspace's token."""
+    # Loaded only here: slack_sdk's stores bring SQLAlchemy's asyncio.
+    from bot.runtime.install_flow import InstalledAuthorize, oauth_settings
+
+    settings = services.defaults
+    return {
+        # Each request's client is this one holding the request's workspace's token.
+        "client": make_client(settings),
+        "authorize": InstalledAuthorize(services.installations),
+        "oauth_settings": oauth_settings(
+            settings.slack_client_id or "",
+            settings.slack_client_secret or "",
+            services.installations,
+            services.db,
+        ),
+    }
 
 
 class _TokenNotice(logging.Filter):

@@ -110,6 +110,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=True)
     if args.socket_mode and not settings.slack_app_token:
         raise CommandError("SLACK_APP_TOKEN: required for --socket-mode (an xapp-… token)")
+    if args.socket_mode and settings.installs:
+        # Slack distributes no Socket Mode app: installing in many workspaces needs HTTP.
+        raise CommandError(
+            "--socket-mode serves one workspace (SLACK_BOT_TOKEN); installed in many "
+            "workspaces (SLACK_CLIENT_ID), Baton is served over HTTP: `baton serve`"
+        )
     db = _prepare_database(settings)
     if args.socket_mode:
         _serve_socket_mode(settings, db)
@@ -146,16 +152,16 @@ def _serve_socket_mode(settings: Settings, db: Database) -> None:
 
 def cmd_scheduler(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=True)
-    from bot.app import JOBS  # when run, for a fast --help
+    from bot.app import JOBS, UPKEEP  # when run, for a fast --help
     from bot.runtime.clock import run_clock
     from bot.runtime.scheduler import run_jobs
 
     services = _services(settings)
     if args.once:
-        run_jobs(services, JOBS)
+        run_jobs(services, JOBS, UPKEEP)
         services.background.wait_idle()
         return
-    run_clock(services, JOBS)
+    run_clock(services, JOBS, UPKEEP)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
@@ -188,17 +194,30 @@ def _team_arg(raw: str | None) -> str | None:
         raise CommandError(f"--team: {exc.user_message}") from None
 
 
-def _known_team(db: Database, asked: str | None) -> str | None:
-    """The workspace `--team` names, if the database holds any of its rows; None (the whole
-    database, this deployment's one workspace) without `--team`."""
+def _known_team(services: Services, asked: str | None) -> str | None:
+    """The workspace `--team` names, if the database holds any of its rows. Without `--team`:
+    None (the whole database, this deployment's one workspace) with one Slack token; the one
+    workspace Baton is installed in when it serves many, and a refusal when there are several."""
     from storage.workspaces import has_rows  # when run, for a fast --help
 
     if asked is None:
-        return None
-    with db.reading() as session:
+        return _only_installed(services)
+    with services.db.reading() as session:
         if has_rows(session, asked):
             return asked
     raise CommandError(f"--team: nothing is stored for {asked}")
+
+
+def _only_installed(services: Services) -> str | None:
+    if not services.defaults.installs:
+        return None
+    teams = services.installations.teams()
+    if len(teams) > 1:
+        raise CommandError(
+            f"Baton is installed in {len(teams)} workspaces ({', '.join(teams)}): choose one "
+            "with --team T…"
+        )
+    return teams[0] if teams else None
 
 
 def _chosen_team(db: Database, asked: str | None) -> str | None:
@@ -273,7 +292,7 @@ def cmd_kpi(args: argparse.Namespace) -> None:
 
     services = _services(settings)
     try:
-        with acting_for(_known_team(services.db, asked)):
+        with acting_for(_known_team(services, asked)):
             figures = answer(services, args.subject, days=args.days, channel=args.channel)
     except BatonError as exc:
         raise CommandError(exc.user_message) from exc
@@ -297,7 +316,7 @@ def cmd_scorecard(args: argparse.Namespace) -> None:
 
     services = _services(settings)
     try:
-        with acting_for(_known_team(services.db, asked)):
+        with acting_for(_known_team(services, asked)):
             card = scorecard(services)
     finally:
         services.db.dispose()
@@ -330,11 +349,9 @@ def cmd_digest(args: argparse.Namespace) -> None:
     if args.out and not args.dry_run:
         raise CommandError("--out goes with --dry-run; without it the digest is posted")
     settings = _settings(require_slack=not args.dry_run)
-    if not args.dry_run and not settings.digest.channels:
-        raise CommandError(
-            "BATON_DIGEST_CHANNELS: required to post the digest (channel ids such as "
-            "C012AB3CD); `baton digest --dry-run --out DIR` writes it without Slack"
-        )
+    # Known before the database is opened, unless each workspace may name its own channels.
+    if not args.dry_run and not settings.installs and not settings.digest.channels:
+        raise _no_digest_channels()
     out = _out_folder(args.out) if args.dry_run else None
     asked = _team_arg(args.team)
     from bot.digest.files import write_digest  # when run, for a fast --help
@@ -344,24 +361,27 @@ def cmd_digest(args: argparse.Namespace) -> None:
     services = _services(settings)
     try:
         if args.dry_run:
-            with acting_for(_known_team(services.db, asked)):
+            with acting_for(_known_team(services, asked)):
                 week = digest_week(services, scheduled=False)
                 assert out is not None
                 for path in write_digest(services, week, out):
                     print(path)
             return
-        _check_served(services, asked)
-        week = digest_week(services, scheduled=not (args.now or args.force))
         failed: list[Outcome] = []
-        for channel in settings.digest.channels:
-            with acting_for(asked):
+        with acting_for(_served_team(services, asked)):
+            # The workspace's own channels, where it chose others than the environment's.
+            channels = services.settings.digest.channels
+            if not channels:
+                raise _no_digest_channels()
+            week = digest_week(services, scheduled=not (args.now or args.force))
+            for channel in channels:
                 outcome = post_digest(
                     services, channel, week, force=args.force, hold_on_refusal=False
                 )
-            posted = f" ({', '.join(outcome.parts)})" if outcome.parts else ""
-            print(f"{channel}: digest of the week of {week:%d %b %Y} {outcome.status}{posted}")
-            if outcome.status == "failed":
-                failed.append(outcome)
+                posted = f" ({', '.join(outcome.parts)})" if outcome.parts else ""
+                print(f"{channel}: digest of the week of {week:%d %b %Y} {outcome.status}{posted}")
+                if outcome.status == "failed":
+                    failed.append(outcome)
     finally:
         services.background.shutdown()
         services.db.dispose()
@@ -380,11 +400,24 @@ def cmd_digest(args: argparse.Namespace) -> None:
         )
 
 
-def _check_served(services: Services, asked: str | None) -> None:
-    """Refuse to post `asked`'s digest with a token of another workspace: its figures would
-    go to that workspace's channels."""
+def _no_digest_channels() -> CommandError:
+    return CommandError(
+        "BATON_DIGEST_CHANNELS: required to post the digest (channel ids such as C012AB3CD); "
+        "`baton digest --dry-run --out DIR` writes it without Slack"
+    )
+
+
+def _served_team(services: Services, asked: str | None) -> str | None:
+    """The workspace whose digest may be posted: with one Slack token, the token's own (posting
+    another's would send its figures to this workspace's channels); with many workspaces, the
+    one `--team` names, with its own installation's token."""
+    if services.defaults.installs:
+        team = asked or _only_installed(services)
+        if team is None or team not in services.installations.teams():
+            raise CommandError(f"--team: Baton is not installed in {team or 'any workspace'}")
+        return team
     if asked is None:
-        return
+        return None
     served = services.team_id
     if not served:
         raise CommandError(
@@ -396,6 +429,7 @@ def _check_served(services: Services, asked: str | None) -> None:
             f"--team: this deployment's Slack token serves {served}, so it cannot post the "
             f"digest of {asked}; `baton digest --dry-run --out DIR --team {asked}` writes it"
         )
+    return asked
 
 
 def cmd_checkin_import(args: argparse.Namespace) -> None:
@@ -407,10 +441,12 @@ def cmd_checkin_import(args: argparse.Namespace) -> None:
     settings = _settings(require_slack=False)
     from bot.checkins.flows import import_checkins  # when run, for a fast --help
     from bot.core.errors import BatonError
+    from storage.scope import acting_for
 
     services = _services(settings)
     try:
-        imported = import_checkins(services, text)
+        with acting_for(_known_team(services, _team_arg(args.team))):
+            imported = import_checkins(services, text)
     except BatonError as exc:
         raise CommandError(
             f"{path}: {exc.user_message.rstrip('.')}; nothing was imported"
@@ -511,6 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="store past sprints' numbers from a CSV file, all or nothing"
     )
     checkin_import.add_argument("file", help="CSV: a `sprint` column and check-in fields")
+    checkin_import.add_argument(
+        "--team", help="the workspace to file them under (required when several are installed)"
+    )
     checkin_import.set_defaults(func=cmd_checkin_import)
 
     export = commands.add_parser("export", help="write one CSV per table a user owns")

@@ -195,7 +195,7 @@ def run_demo(out: Path) -> DemoResult:
     db = Database(settings.database_url)
     try:
         migrate.upgrade(db.engine)
-        services = Services(settings=settings, db=db)
+        services = Services(defaults=settings, db=db)
         services.now = lambda: NOW
         services.team_id = TEAM
         seed_history(services, random.Random(SEED))

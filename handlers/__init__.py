@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import blockers, checkins, errors, escalations, home, kpi, latency, nps, privacy
+from handlers import (
+    blockers,
+    checkins,
+    errors,
+    escalations,
+    home,
+    kpi,
+    latency,
+    nps,
+    privacy,
+    settings,
+    workspaces,
+)
 
 
 def register(app: App) -> None:
@@ -22,3 +34,5 @@ def register(app: App) -> None:
     nps.register(app)
     checkins.register(app)
     privacy.register(app)
+    settings.register(app)
+    workspaces.register(app)

@@ -24,8 +24,10 @@ from bot.nps.rules import parse_admin as parse_nps_admin
 from bot.privacy.blocks import build_forget_me_modal
 from bot.runtime.replies import reply_target
 from bot.runtime.services import Services
+from bot.settings import flows as settings_flows
 from handlers.checkins import FORM_FAILED
 from handlers.common import open_view, team_id
+from handlers.settings import FORM_FAILED as SETTINGS_FORM_FAILED
 
 FORGET_ME_FAILED = "I could not open the form ({code}); nothing was changed. Try again."
 # Periods longer than this are answered after the ack, through response_url.
@@ -33,8 +35,8 @@ INLINE_DAYS = 31
 
 
 def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
-    """`/kpi`: the figures of a period, a chart by DM, the scorecard, a check-in form, help, or
-    `/kpi nps start|close`."""
+    """`/kpi`: the figures of a period, a chart by DM, the scorecard, a check-in form, the
+    workspace's settings form, help, or `/kpi nps start|close`."""
     text = typed(command.get("text")).strip()
     user_id = str(command.get("user_id"))
     team = team_id(command)
@@ -45,6 +47,12 @@ def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
     if text.lower() == "forget-me":
         ack()
         open_view(client, command, build_forget_me_modal(), FORGET_ME_FAILED)
+        return
+    if text.lower() == "settings":
+        # Refused before the ack, so that a refusal is the command's own answer.
+        form = settings_flows.open_form(services, user_id=user_id, team_id=team)
+        ack()
+        open_view(client, command, form, SETTINGS_FORM_FAILED)
         return
     if text.lower() == "scorecard":
         everything = may_see_everything(services, user_id)

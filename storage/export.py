@@ -20,7 +20,8 @@ from storage.models import Base, NpsAnswer, NpsRound
 # - surveys: rounds, who was asked in which round, and the answers of the rounds that reached
 #   their minimum (as Slack shows them; no person in them);
 # - check-ins, the DMs that asked the leads for them, and the claims of scheduled work (kept
-#   for good; a check-in DM's claim names its lead).
+#   for good; a check-in DM's claim names its lead);
+# - who changed a workspace's settings in Slack, when, from what to what.
 # Left out, as naming nobody: delivery records of Slack events (deleted after a day), posted
 # digests and reviews, alert states, baselines and scorecard snapshots.
 # Left out, though it may name a person inside a task's payload: the outbox, Slack work waiting
@@ -43,6 +44,7 @@ EXPORTED = (
     "checkins",
     "checkin_prompts",
     "job_claims",
+    "workspace_setting_changes",
 )
 
 # Tables written in part: only these columns, in the order of these (a unique key) instead.

@@ -28,6 +28,7 @@ from storage.models import (
     OutboxTask,
     SideMember,
     UsergroupReading,
+    WorkspaceSettingChange,
 )
 from storage.results import rows_changed
 
@@ -51,6 +52,7 @@ ID_COLUMNS: tuple[Attribute, ...] = (
     NpsInvitation.user_id,
     Checkin.updated_by,
     CheckinPrompt.lead_id,
+    WorkspaceSettingChange.changed_by,
 )
 # Text people typed, where a person appears as a mention (<@U…> or <@U…|name>).
 TEXT_COLUMNS: tuple[Attribute, ...] = (
@@ -64,6 +66,9 @@ TEXT_COLUMNS: tuple[Attribute, ...] = (
 INNER_COLUMNS: tuple[Attribute, ...] = (
     OutboxTask.payload,
     JobClaim.subject,
+    # A settings change's values: a list of leads names people.
+    WorkspaceSettingChange.old_value,
+    WorkspaceSettingChange.new_value,
 )
 
 

@@ -629,6 +629,35 @@ class ScorecardSnapshot(InWorkspace, Base):
     taken_at: Mapped[datetime]
 
 
+# --- Settings a workspace's admins changed in Slack ---
+
+
+class WorkspaceSetting(InWorkspace, Base):
+    """A workspace's own value of one setting (bot.config.workspace): the text of an
+    environment variable, laid over the environment's for that workspace alone."""
+
+    __tablename__ = "workspace_settings"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "name", name="pk_workspace_settings"),)
+
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+
+
+class WorkspaceSettingChange(InWorkspace, Base):
+    """One change of a workspace's setting: who made it, when, from what to what (None: the
+    environment's value)."""
+
+    __tablename__ = "workspace_setting_changes"
+    __table_args__ = (Index("ix_workspace_setting_changes_team", "team_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(SLACK_ID))
+    changed_at: Mapped[datetime]
+
+
 # The mappers are set up once, when the models are imported, rather than at each process's first
 # query: a preloading web master then shares them with its forked workers and drainer.
 configure_mappers()

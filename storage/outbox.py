@@ -161,6 +161,16 @@ def give_up(session: Session, task_id: int, *, now: datetime, error: str) -> Non
     )
 
 
+def give_up_workspace(session: Session, team_id: str, *, now: datetime, error: str) -> int:
+    """Stop trying every task of `team_id` not done yet, claimed or not; how many."""
+    result = session.execute(
+        update(OutboxTask)
+        .where(OutboxTask.team_id == team_id, OutboxTask.done_at.is_(None))
+        .values(done_at=now, last_error=error[:200])
+    )
+    return rows_changed(result)
+
+
 def undone(session: Session) -> int:
     """Tasks not done yet, due or not."""
     count = session.scalar(

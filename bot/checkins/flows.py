@@ -29,6 +29,7 @@ from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
 from storage import checkins as store
 from storage.models import Checkin
+from storage.scope import current_team
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,8 @@ def import_checkins(services: Services, text: str) -> Imported:
             )
     now = services.now()
     with services.db.unit_of_work() as session:
-        team_id = store.stored_team(session) or services.settings.team_id or ""
+        # The workspace `--team` named, else the one the records name, else BATON_TEAM_ID.
+        team_id = current_team() or store.stored_team(session) or services.settings.team_id or ""
         for row in rows:
             stored = values_of(store.get(session, sprint=row.sprint))
             problem = first_problem(row.line, merged(stored, row.values))

@@ -8,6 +8,8 @@ with its defaults written once, on its own fields.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dotenv import find_dotenv, load_dotenv
@@ -54,6 +56,9 @@ class Settings:
     slack_bot_token: str = field(repr=False)
     slack_signing_secret: str = field(repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
+    # With both, Baton serves Slack's install flow and each workspace has its own bot token.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = DEFAULT_PORT
@@ -73,6 +78,15 @@ class Settings:
     alerts: AlertSettings = AlertSettings()
     checkins: CheckinSettings = CheckinSettings()
     privacy: PrivacySettings = PrivacySettings()
+    # The variables these settings were read from: a workspace's own settings are read from
+    # them with the workspace's changes laid over (bot.runtime.workspace_settings).
+    source: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def installs(self) -> bool:
+        """Whether Baton serves many workspaces, each installed through Slack's install flow
+        and answered with its own bot token, rather than one workspace with SLACK_BOT_TOKEN."""
+        return self.slack_client_id is not None
 
 
 def listen_port(env: Env) -> int:
@@ -98,12 +112,21 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
 
     token = get(env, "SLACK_BOT_TOKEN")
     secret = get(env, "SLACK_SIGNING_SECRET")
+    client_id, client_secret = _install_credentials(env)
+    if client_id is not None and token is not None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "leave it unset with SLACK_CLIENT_ID: each workspace's bot token comes from its "
+            "installation",
+        )
     if require_slack:
-        if token is None:
+        if token is None and client_id is None:
             raise ConfigError(
-                "SLACK_BOT_TOKEN", "required: the bot token (xoxb-…) of your Slack app"
+                "SLACK_BOT_TOKEN",
+                "required: the bot token (xoxb-…) of your Slack app, or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET to install it in many workspaces",
             )
-        if not token.startswith("xoxb-"):
+        if token is not None and not token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
         if secret is None:
             raise ConfigError(
@@ -120,6 +143,8 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
         slack_bot_token=token or "",
         slack_signing_secret=secret or "",
         slack_app_token=app_token,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
         database_url=_database_url(get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL),
         slack_api_url=_api_url(get(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL),
         port=listen_port(env),
@@ -142,7 +167,30 @@ def load_settings(env: Env | None = None, *, require_slack: bool = True) -> Sett
         alerts=AlertSettings.from_env(env, digest.channels),
         checkins=CheckinSettings.from_env(env),
         privacy=PrivacySettings.from_env(env),
+        source=dict(env),
     )
+
+
+def _install_credentials(env: Env) -> tuple[str | None, str | None]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, from Basic Information: both or neither."""
+    client_id = get(env, "SLACK_CLIENT_ID")
+    client_secret = get(env, "SLACK_CLIENT_SECRET")
+    if client_id is not None and client_secret is None:
+        raise ConfigError(
+            "SLACK_CLIENT_SECRET",
+            "required with SLACK_CLIENT_ID: the client secret from your app's Basic Information",
+        )
+    if client_secret is not None and client_id is None:
+        raise ConfigError(
+            "SLACK_CLIENT_ID",
+            "required with SLACK_CLIENT_SECRET: the client id from your app's Basic Information",
+        )
+    if client_id is not None and not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise ConfigError(
+            "SLACK_CLIENT_ID",
+            f"expected a client id such as 1234567890.1234567890, got {client_id!r}",
+        )
+    return client_id, client_secret
 
 
 def _api_url(raw: str) -> str:

@@ -14,6 +14,7 @@ Block = dict[str, Any]
 # Slack's own limits (Block Kit reference).
 SECTION_TEXT_LIMIT = 3000
 MODAL_TITLE_LIMIT = 24
+INPUT_HINT_LIMIT = 2000
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
@@ -92,6 +93,7 @@ def text_input(
     optional: bool = False,
     placeholder: str | None = None,
     initial: str | None = None,
+    hint: str | None = None,
 ) -> Block:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": INPUT}
     if multiline:
@@ -102,13 +104,16 @@ def text_input(
         element["placeholder"] = plain(placeholder)
     if initial:
         element["initial_value"] = initial
-    return {
+    block: Block = {
         "type": "input",
         "block_id": block_id,
         "label": plain(label),
         "optional": optional,
         "element": element,
     }
+    if hint:
+        block["hint"] = plain(hint, INPUT_HINT_LIMIT)
+    return block
 
 
 def modal(

@@ -66,6 +66,15 @@ class CheckinView(StrEnum):
     SUBMIT = "checkin_submit"
 
 
+class SettingsAction(StrEnum):
+    OPEN = "settings_open"
+
+
+class SettingsView(StrEnum):
+    # Its input blocks' ids are the names of the variables (bot.config.workspace).
+    SUBMIT = "settings_submit"
+
+
 # The value every input block in a Baton modal uses for its single element.
 class PrivacyView(StrEnum):
     FORGET_ME = "privacy_forget_me"

@@ -17,6 +17,8 @@ from bot.escalations.blocks import SEVERITY_ICONS, STATUS_NAMES, rich
 from bot.escalations.rules import Snapshot
 from bot.kpi.scorecard import Scorecard
 from bot.kpi.scorecard_blocks import build_scorecard_blocks
+from bot.settings.blocks import build_home_part
+from bot.settings.rules import HomePart
 
 # A Home tab holds at most 100 blocks; each list keeps to a few.
 HOME_LIST_LIMIT = 10
@@ -77,9 +79,11 @@ def build_home_view(
     week: dict[str, Any],
     scorecard: Scorecard | None = None,
     checkin: tuple[Sprint, bool] | None = None,
+    settings: HomePart | None = None,
 ) -> dict[str, Any]:
     """The Home tab: the scorecard (as the viewer may see it), a lead's latest check-in, the
-    viewer's open escalations and blockers, then the last 7 days."""
+    viewer's open escalations and blockers, the last 7 days, then, for an admin of the
+    workspace, its own settings."""
     escalation_figures = week["escalations"]
     blocker_figures = week["blockers"]
     glance = (
@@ -112,6 +116,8 @@ def build_home_view(
         {"type": "header", "text": plain("The last 7 days")},
         section(glance),
         {"type": "divider"},
-        context(HELP),
     ]
+    if settings is not None:
+        blocks += [*build_home_part(settings), {"type": "divider"}]
+    blocks.append(context(HELP))
     return {"type": "home", "blocks": blocks}

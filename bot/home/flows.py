@@ -15,6 +15,7 @@ from bot.kpi.answers import answer
 from bot.kpi.scorecard import may_see_everything, scorecard
 from bot.runtime.outbox import promise
 from bot.runtime.services import Services
+from bot.settings.flows import home_part
 from storage import blockers as blocker_store
 from storage import checkins as checkin_store
 from storage import escalations as escalation_store
@@ -41,6 +42,7 @@ def publish_home(services: Services, user_id: str) -> None:
         week=week,
         scorecard=card,
         checkin=_checkin_of(services, user_id),
+        settings=home_part(services, user_id=user_id, team_id=services.team_id),
     )
     services.client.views_publish(user_id=user_id, view=view)
 

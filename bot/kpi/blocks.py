@@ -19,6 +19,7 @@ USAGE = (
     "• `/kpi chart latency|escalations|blockers|nps`: the weekly chart, sent to you by DM\n"
     "• `/kpi scorecard`: the transfer-readiness scorecard\n"
     "• `/kpi checkin [N]`: for the team's leads, the check-in of the last ended sprint (or N)\n"
+    "• `/kpi settings`: for the workspace's admins, this workspace's settings\n"
     "• `/kpi forget-me`: Baton forgets you (it asks you to confirm first)\n"
     "Examples: `/kpi`, `/kpi escalations 30d`, `/kpi blockers 4w #payments`"
 )

@@ -158,17 +158,22 @@ class GroupDirectory:
         return Reading(group, now, readable, frozenset(members))
 
 
-_DIRECTORIES: weakref.WeakKeyDictionary[Database, GroupDirectory] = weakref.WeakKeyDictionary()
+_DIRECTORIES: weakref.WeakKeyDictionary[Database, dict[str | None, GroupDirectory]] = (
+    weakref.WeakKeyDictionary()
+)
 _DIRECTORIES_LOCK = threading.Lock()
 
 
 def group_directory(services: Services) -> GroupDirectory:
-    """The process's directory of mentioned groups for this database."""
+    """The process's directory of mentioned groups for this database and the workspace the
+    work acts for (its token)."""
+    token = services.token()
     with _DIRECTORIES_LOCK:
-        found = _DIRECTORIES.get(services.db)
+        directories = _DIRECTORIES.setdefault(services.db, {})
+        found = directories.get(token)
         if found is None:
             # A message event must be answered within 3 s: one short try, no sleeping on a 429.
-            client = make_client(services.settings, timeout=LOOKUP_TIMEOUT_SECONDS)
+            client = make_client(services.defaults, token, timeout=LOOKUP_TIMEOUT_SECONDS)
             client.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
-            found = _DIRECTORIES[services.db] = GroupDirectory(services.db, client)
+            found = directories[token] = GroupDirectory(services.db, client)
         return found

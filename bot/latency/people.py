@@ -55,7 +55,9 @@ def bot_check(services: Services) -> BotCheck:
     with _CHECKS_LOCK:
         found = _CHECKS.get(services.client)
         if found is None:
-            client = make_client(services.settings, timeout=LOOKUP_TIMEOUT_SECONDS)
+            client = make_client(
+                services.defaults, services.token(), timeout=LOOKUP_TIMEOUT_SECONDS
+            )
             client.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
             found = _CHECKS[services.client] = BotCheck(client)
         return found

@@ -18,13 +18,14 @@ from bot.runtime.services import Services
 log = logging.getLogger(__name__)
 
 
-def run_clock(services: Services, jobs: Mapping[str, Job]) -> None:
-    """Run the jobs every BATON_SCHEDULER_INTERVAL seconds until stopped."""
+def run_clock(services: Services, jobs: Mapping[str, Job], upkeep: Mapping[str, Job]) -> None:
+    """Run every workspace's jobs, then the upkeep, every BATON_SCHEDULER_INTERVAL seconds
+    until stopped."""
     scheduler = BlockingScheduler(timezone=services.settings.calendar.tz)
     scheduler.add_job(
         run_jobs,
         "interval",
-        args=[services, jobs],
+        args=[services, jobs, upkeep],
         seconds=services.settings.scheduler_interval_seconds,
         next_run_time=datetime.now(services.settings.calendar.tz),
         id="tick",

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.runtime.installations import NotInstalled
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent
 from storage import outbox as store
@@ -164,9 +165,11 @@ class Drainer:
             with acting_for(task.team_id):
                 again = run(self.services, task.payload)
         except Exception as error:
-            reason = error_code(error)
+            reason = "not_installed" if isinstance(error, NotInstalled) else error_code(error)
             attempts = task.attempts + 1
-            final = is_permanent(error) or attempts >= MAX_ATTEMPTS
+            # Without the workspace's token, no later try can reach Slack either.
+            hopeless = isinstance(error, NotInstalled) or is_permanent(error)
+            final = hopeless or attempts >= MAX_ATTEMPTS
             log.warning(
                 "outbox task %s (%s) failed, attempt %s: %s%s",
                 task.id,
@@ -174,7 +177,7 @@ class Drainer:
                 attempts,
                 reason,
                 "; giving up" if final else "",
-                exc_info=not isinstance(error, OSError) and not is_permanent(error),
+                exc_info=not isinstance(error, OSError) and not hopeless,
             )
             with db.unit_of_work() as session:
                 if final:

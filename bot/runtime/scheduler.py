@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.runtime.installations import NotInstalled
 from bot.runtime.services import Services
 from storage import claims, events, outbox
+from storage.scope import acting_for
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +64,39 @@ def forget_old_events(services: Services, now: datetime) -> None:
         outbox.forget_done_before(session, before=now - timedelta(days=7))
 
 
-def run_jobs(services: Services, jobs: Mapping[str, Job]) -> None:
-    """One tick: run every job; a failing job is logged with its traceback and the rest go on."""
+def run_jobs(
+    services: Services, jobs: Mapping[str, Job], upkeep: Mapping[str, Job] | None = None
+) -> None:
+    """One tick: every workspace's `jobs`, acting for it, then the deployment's `upkeep`; a
+    failing job is logged with its traceback and the rest go on."""
     now = services.now()
-    for name, job in jobs.items():
-        started = time.perf_counter()
-        try:
-            job(services, now)
-        except Exception:
-            log.exception("job %s failed", name)
-        else:
-            log.debug("job %s done in %.3f s", name, time.perf_counter() - started)
+    for team in workspaces(services):
+        with acting_for(team):
+            for name, job in jobs.items():
+                _run(name, job, services, now, team)
+    for name, job in (upkeep or {}).items():
+        _run(name, job, services, now, None)
+
+
+def workspaces(services: Services) -> list[str | None]:
+    """The workspaces the clock works for: with one token, its own (the whole database, as
+    None); with many workspaces, every one Baton is installed in now, read afresh each tick,
+    so that an uninstalled workspace gets no more work."""
+    if not services.defaults.installs:
+        # Asked of Slack once, so that the jobs use the settings its admins chose in Slack.
+        services.team_id  # noqa: B018
+        return [None]
+    return list(services.installations.teams())
+
+
+def _run(name: str, job: Job, services: Services, now: datetime, team: str | None) -> None:
+    where = f" for {team}" if team else ""
+    started = time.perf_counter()
+    try:
+        job(services, now)
+    except NotInstalled as error:
+        log.warning("job %s%s stopped: %s", name, where, error)
+    except Exception:
+        log.exception("job %s%s failed", name, where)
+    else:
+        log.debug("job %s%s done in %.3f s", name, where, time.perf_counter() - started)

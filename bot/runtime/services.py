@@ -10,12 +10,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.config.settings import Settings
+from bot.runtime.installations import Installations, NotInstalled
 from bot.runtime.slack_client import error_code, make_client
 from bot.runtime.users import LOOKUP_TIMEOUT_SECONDS, UserDirectory
+from bot.runtime.workspace_settings import WorkspaceSettings
 from storage.db import Database, is_unreachable
 from storage.scope import current_team
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
+
+C = TypeVar("C")
 
 
 def database_unreachable(error: BaseException) -> bool:
@@ -82,29 +86,76 @@ class Background:
 class Services:
     """Everything a listener or a job needs, built once per process."""
 
-    settings: Settings
+    defaults: Settings
     db: Database
     now: Callable[[], datetime] = utc_now
     background: Background = field(default_factory=Background)
     _team_id: str | None = field(default=None, init=False, repr=False)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the workspace the work acts for, else of the one this process's
+        token serves once Slack named it (the clock's, with one token): the environment's, with
+        that workspace's own changes laid over them; the environment's alone otherwise."""
+        team = current_team() or self._team_id
+        if not team:
+            return self.defaults
+        return self.workspace_settings.for_team(team)
 
     @cached_property
+    def workspace_settings(self) -> WorkspaceSettings:
+        return WorkspaceSettings(self.defaults, self.db)
+
+    @cached_property
+    def installations(self) -> Installations:
+        """The workspaces Baton is installed in and their bot tokens (with SLACK_CLIENT_ID)."""
+        return Installations(self.defaults, self.db)
+
+    @property
     def client(self) -> WebClient:
-        """The Slack Web API client (made on first use: `baton kpi` never calls Slack)."""
-        return make_client(self.settings)
+        """The Slack Web API client of the workspace the work acts for (made on first use:
+        `baton kpi` never calls Slack)."""
+        return self._client("general", make_client)
 
-    @cached_property
+    @property
     def poster(self) -> WebClient:
         """The client for posts in channels: it retries 429s only, because after a dropped
         connection or a 5xx Slack may have the post already (bot.runtime.posts looks first)."""
-        return make_client(self.settings, retry_unsure=False)
+        return self._client("poster", partial(make_client, retry_unsure=False))
 
-    @cached_property
+    @property
     def users(self) -> UserDirectory:
         """Who a user id is, asked of Slack with one quick try (see bot.runtime.users)."""
-        return UserDirectory(
-            make_client(self.settings, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
+        return self._client(
+            "users",
+            lambda settings, token: UserDirectory(
+                make_client(settings, token, timeout=LOOKUP_TIMEOUT_SECONDS, retry=False)
+            ),
         )
+
+    def _client(self, kind: str, make: Callable[[Settings, str | None], C]) -> C:
+        """The `kind` of client holding the token of the workspace the work acts for: the one
+        SLACK_BOT_TOKEN, or the workspace's own installation's. Made once per token, so a
+        workspace that installs again gets a client with its new token."""
+        token = self.token()
+        with self._clients_lock:
+            key = (kind, token or "")
+            if key not in self._clients:
+                self._clients[key] = make(self.defaults, token)
+            return cast(C, self._clients[key])
+
+    def token(self) -> str | None:
+        """The bot token of the workspace the work acts for. Raises NotInstalled when Baton
+        serves many workspaces and this one has no installation (or it acts for none)."""
+        if not self.defaults.installs:
+            return self.defaults.slack_bot_token or None
+        team = current_team()
+        token = self.installations.bot_token(team) if team else None
+        if token is None:
+            raise NotInstalled(team)
+        return token
 
     @property
     def team_id(self) -> str:
@@ -116,8 +167,10 @@ class Services:
         acting = current_team()
         if acting is not None:
             return acting
+        fallback = self.defaults.team_id or ""
+        if self.defaults.installs:
+            return fallback
         if self._team_id is None:
-            fallback = self.settings.team_id or ""
             try:
                 found = str(self.client.auth_test().get("team_id") or "")
             except Exception as error:
@@ -139,4 +192,4 @@ class Services:
 
 def build_services(settings: Settings, *, db: Database | None = None) -> Services:
     """The process's services for `settings`: its own database engine unless `db` is given."""
-    return Services(settings=settings, db=db or Database(settings.database_url))
+    return Services(defaults=settings, db=db or Database(settings.database_url))

@@ -58,16 +58,22 @@ _PASSING_CODES = frozenset(
 
 
 def make_client(
-    settings: Settings, *, timeout: int = 10, retry: bool = True, retry_unsure: bool = True
+    settings: Settings,
+    token: str | None = None,
+    *,
+    timeout: int = 10,
+    retry: bool = True,
+    retry_unsure: bool = True,
 ) -> WebClient:
-    """A WebClient on SLACK_API_URL retrying dropped connections, 429s (after Retry-After), 5xx.
+    """A WebClient on SLACK_API_URL with `token` (else SLACK_BOT_TOKEN), retrying dropped
+    connections, 429s (after Retry-After), 5xx.
 
     Without `retry`, one try: for a call made before Slack gets its answer, which a retry's
     wait (a 429's Retry-After alone may be seconds) would push past Slack's 3 seconds. Without
     `retry_unsure`, only 429s are retried: for posts, whose caller looks before posting again.
     """
     client: WebClient = web.WebClient(
-        token=settings.slack_bot_token or None,
+        token=token or settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=timeout,
         # An empty list, not None: None would give slack_sdk's own default retries.

@@ -33,6 +33,9 @@ class Person:
     exists: bool
     is_bot: bool = False
     deleted: bool = False
+    # A workspace admin or owner (or primary owner, who is an owner too).
+    is_admin: bool = False
+    is_owner: bool = False
 
 
 # People are looked up before Slack gets its answer (3 s): one try of at most this long.
@@ -85,6 +88,8 @@ class UserDirectory:
                 exists=True,
                 is_bot=bool(info.get("is_bot")) or user_id == "USLACKBOT",
                 deleted=bool(info.get("deleted")),
+                is_admin=bool(info.get("is_admin")),
+                is_owner=bool(info.get("is_owner")),
             )
         with self._lock:
             self._known[user_id] = (person, now + self._ttl)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
+from storage.installations import METADATA as SLACK_METADATA
 from storage.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, SLACK_METADATA]
 
 
 def _run(connection: Connection) -> None:

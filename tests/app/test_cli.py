@@ -321,6 +321,7 @@ def test_export_writes_one_csv_per_table_with_a_header(tmp_path: Path) -> None:
         "nps_rounds.csv",
         "side_members.csv",
         "usergroup_readings.csv",
+        "workspace_setting_changes.csv",
     ]
     import csv
 

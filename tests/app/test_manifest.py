@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 
 import yaml
 
@@ -53,12 +53,16 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
 EVENTS_FOR_LISTENER: dict[str, frozenset[str]] = {
     "message": frozenset({"message.channels", "message.groups"}),
     "app_home_opened": frozenset({"app_home_opened"}),
+    "app_uninstalled": frozenset({"app_uninstalled"}),
+    "tokens_revoked": frozenset({"tokens_revoked"}),
 }
 
 SCOPES_FOR_EVENT: dict[str, frozenset[str]] = {
     "message.channels": frozenset({"channels:history"}),
     "message.groups": frozenset({"groups:history"}),
     "app_home_opened": frozenset(),
+    "app_uninstalled": frozenset(),
+    "tokens_revoked": frozenset(),
 }
 
 INTERACTIVE_LISTENERS = frozenset({"action", "view", "view_submission", "shortcut", "options"})
@@ -270,3 +274,14 @@ def test_the_kpi_usage_hint_names_every_period_and_subcommand() -> None:
     hint = _commands(manifest())["/kpi"]["usage_hint"]
     for word in ("7d", "30d", "90d", "Nw", "scorecard", "checkin [N]", "chart", "nps start"):
         assert word in hint, word
+
+
+def test_the_install_flow_asks_for_the_manifest_s_scopes() -> None:
+    from bot.runtime.install_flow import BOT_SCOPES
+
+    assert sorted(BOT_SCOPES) == sorted(_get(manifest(), "oauth_config.scopes.bot"))
+
+
+def test_the_manifest_redirects_installs_to_baton_s_oauth_redirect() -> None:
+    redirects = _get(manifest(), "oauth_config.redirect_urls")
+    assert [urlparse(url).path for url in redirects] == ["/slack/oauth_redirect"]

@@ -153,7 +153,10 @@ def _shown_names() -> set[str]:
 
 def _differing_fields(a: Settings, b: Settings) -> list[str]:
     return [
-        f.name for f in dataclasses.fields(Settings) if getattr(a, f.name) != getattr(b, f.name)
+        f.name
+        for f in dataclasses.fields(Settings)
+        # `source`, the variables read, differs whenever one does: it is no setting itself.
+        if f.compare and getattr(a, f.name) != getattr(b, f.name)
     ]
 
 

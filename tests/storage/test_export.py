@@ -7,7 +7,15 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import blockers, checkins, claims, escalations, messages, usergroups
+from storage import (
+    blockers,
+    checkins,
+    claims,
+    escalations,
+    messages,
+    usergroups,
+    workspace_settings,
+)
 from storage.db import Database
 from storage.models import MessageGroupMention
 from tests.support.surveys import answered_round
@@ -88,6 +96,13 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
         assert claims.claim(
             session, team_id="T1", job="checkin_prompt", subject="ULEAD", period="sprint:3", now=NOW
         )
+        workspace_settings.save_changes(
+            session,
+            team_id="T1",
+            changes={"BATON_CHECKIN_LEADS": "delivery:ULEAD"},
+            by="UADMIN",
+            now=NOW,
+        )
     first = _survey(db, {"UZOE": 9, "UANA": 4, "UBRUNO": 10}, min_responses=3)
     second = _survey(db, {"UANA": 7}, min_responses=3)
     out = tmp_path / "out"
@@ -111,6 +126,7 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
         "checkins.csv": 0,
         "checkin_prompts.csv": 1,
         "job_claims.csv": 1,
+        "workspace_setting_changes.csv": 1,
     }
     assert sorted(path.name for path in out.iterdir()) == sorted(path.name for path, _ in written)
     assert _csv(out / "message_group_mentions.csv") == [
@@ -120,6 +136,18 @@ def test_every_table_that_names_a_person_is_written_with_its_rows(
     assert _csv(out / "usergroup_readings.csv") == [
         ["id", "team_id", "group_id", "read_at", "readable", "members"],
         ["1", "T1", "SPARTNER", "2026-11-23T14:00:00+00:00", "True", "UANA,UBRUNO"],
+    ]
+    assert _csv(out / "workspace_setting_changes.csv") == [
+        ["id", "name", "old_value", "new_value", "changed_by", "changed_at", "team_id"],
+        [
+            "1",
+            "BATON_CHECKIN_LEADS",
+            "",
+            "delivery:ULEAD",
+            "UADMIN",
+            "2026-11-23T14:00:00+00:00",
+            "T1",
+        ],
     ]
     assert _csv(out / "side_members.csv") == [
         ["side", "user_id", "refreshed_at", "team_id"],

@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage import migrate
+from storage import installations, migrate
 from storage.db import create_db_engine
 from storage.models import Base
 
@@ -17,7 +17,8 @@ def _differences(database_url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            metadata = [Base.metadata, installations.METADATA]
+            return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
     finally:
         engine.dispose()
 

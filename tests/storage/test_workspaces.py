@@ -22,6 +22,7 @@ from storage import (
     unsure_posts,
     usergroups,
     weekly,
+    workspace_settings,
 )
 from storage.db import Database
 from storage.events import Delivery, record_delivery
@@ -160,6 +161,13 @@ def _fill(db: Database, team: str, n: int) -> None:
             taken_on=at.date(),
             readiness=0.5,
             scorecard={},
+            now=at,
+        )
+        workspace_settings.save_changes(
+            session,
+            team_id=team,
+            changes={"BATON_TIMEZONE": "America/Bogota"},
+            by="UADMIN",
             now=at,
         )
 

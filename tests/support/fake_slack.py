@@ -7,6 +7,7 @@ README's "Try it locally").
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -20,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.signing import TEAM_ID
+from tests.support.signing import APP_ID, TEAM_ID
 
 BOT_USER_ID = "UBATON"
 BOT_ID = "BBATON"
@@ -103,6 +104,10 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
     echo: bool = False  # print each call (when run on its own)
+    # The workspaces of Slack's install flow: each code oauth.v2.access takes, and each token
+    # it gave (auth.test answers a token's own workspace).
+    _codes: dict[str, str] = field(default_factory=dict)
+    token_teams: dict[str, str] = field(default_factory=dict)
 
     # -- control -------------------------------------------------------------------------
 
@@ -212,6 +217,18 @@ class FakeSlack:
             for method in methods:
                 self._storms[method] = weather
 
+    def grant(self, code: str, team_id: str) -> str:
+        """Let oauth.v2.access take `code` (once) for an install in `team_id`; the bot token
+        it will give."""
+        with self._lock:
+            self._codes[code] = team_id
+        return bot_token_of(team_id)
+
+    def revoke(self, team_id: str) -> None:
+        """Make `team_id`'s bot token fail, as after an uninstall."""
+        with self._lock:
+            self.token_teams.pop(bot_token_of(team_id), None)
+
     def identity(self, call: Call) -> str:
         """What makes `call` the same call when tried again: its method, where it goes and what
         it says (a file by its name), never when it came."""
@@ -274,6 +291,10 @@ class FakeSlack:
         method = parts.path.removeprefix("/api/")
         auth = request.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        if auth.startswith("Basic "):
+            # oauth.v2.access: the app's client id and secret, as HTTP basic authentication.
+            pair = base64.b64decode(auth.removeprefix("Basic ")).decode()
+            args["client_id"], _, args["client_secret"] = pair.partition(":")
         call = self._record(method, args, token)
 
         failure = self._next_failure(method) or self._storm_failure(call)
@@ -366,15 +387,21 @@ class FakeSlack:
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method in self.answers:
             return self.answers[method]
+        if method == "oauth.v2.access":
+            return self._install(args)
         if not token:
             return {"ok": False, "error": "not_authed"}
+        with self._lock:
+            team = self.token_teams.get(token)
+        if team is None and token.startswith(_INSTALLED_TOKEN):
+            return {"ok": False, "error": "token_revoked"}
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://acme.slack.com/",
                 "team": "Acme",
                 "user": "baton",
-                "team_id": TEAM_ID,
+                "team_id": team or TEAM_ID,
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
@@ -448,6 +475,38 @@ class FakeSlack:
                 "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _install(self, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a granted code, once, for the workspace's bot token."""
+        if not args.get("client_id") or not args.get("client_secret"):
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            team = self._codes.pop(str(args.get("code", "")), None)
+            if team is None:
+                return {"ok": False, "error": "invalid_code"}
+            token = bot_token_of(team)
+            self.token_teams[token] = team
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": team, "name": f"Workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0INSTALLER"},
+        }
+
+
+# The bot tokens of workspaces installed through oauth.v2.access start so.
+_INSTALLED_TOKEN = "xoxb-installed-"
+
+
+def bot_token_of(team_id: str) -> str:
+    """The bot token the fake's install flow gives workspace `team_id`."""
+    return _INSTALLED_TOKEN + team_id.lower()
 
 
 def _page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
