@@ -488,6 +488,10 @@ partial_index(
 
 # The daily deletion of old message timings finds them by posting time, waiting or not.
 Index("ix_messages_posted", Message.posted_at)
+# Work acting for one workspace reads its week, its first and its oldest message by workspace
+# first: by time alone, it would read past every other workspace's rows of the same weeks
+# (a digest's reads grew with the number of workspaces the table holds).
+Index("ix_messages_team_posted", Message.team_id, Message.posted_at)
 
 
 class KeptLatencyWeek(InWorkspace, Base):

@@ -124,13 +124,9 @@ def first_activity(session: Session) -> datetime | None:
     firsts = [
         session.scalar(select(func.min(Escalation.created_at))),
         session.scalar(select(func.min(Blocker.created_at))),
-        # Messages are recorded as Slack sends them, in time: the first one stored is the first
-        # posted (give or take a retried delivery), and the key finds it without a scan.
-        session.scalar(
-            select(Message.posted_at).where(
-                Message.id == select(func.min(Message.id)).scalar_subquery()
-            )
-        ),
+        # An index finds it without a scan: by time alone (ix_messages_posted), or by the
+        # workspace's rows first while acting for one (ix_messages_team_posted).
+        session.scalar(select(func.min(Message.posted_at))),
         session.scalar(select(func.min(NpsRound.started_at))),
         # Once old message timings are deleted, their kept weeks say when the messages began.
         first_kept(session),

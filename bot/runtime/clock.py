@@ -5,7 +5,9 @@ Only `baton scheduler` imports this module, so web processes never load APSchedu
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 from collections.abc import Mapping
 from datetime import datetime
@@ -17,10 +19,16 @@ from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
 
+# The clock's work (digests, charts, reminders) can wait seconds; Slack's requests cannot: on a
+# machine it shares with the web process, it takes the CPU only when no request needs it.
+CLOCK_NICENESS = 19
+
 
 def run_clock(services: Services, jobs: Mapping[str, Job], upkeep: Mapping[str, Job]) -> None:
     """Run every workspace's jobs, then the upkeep, every BATON_SCHEDULER_INTERVAL seconds
-    until stopped."""
+    until stopped, at the lowest CPU priority."""
+    with contextlib.suppress(OSError):
+        os.nice(CLOCK_NICENESS)
     scheduler = BlockingScheduler(timezone=services.settings.calendar.tz)
     scheduler.add_job(
         run_jobs,
