@@ -441,6 +441,13 @@ def child_clock(warm: str) -> None:
 
     services = _clock_services()
     _warm_up(services, warm)
+    # The hour before, as a clock that has run for weeks did it: the alerts' states are in
+    # place, so the Monday's tick posts only what changed, as an hourly tick does (a first
+    # tick ever would post every workspace's every breaching alert).
+    services.now = lambda: NOW - timedelta(hours=1)
+    run_jobs(services, {"alerts": JOBS["alerts"]}, {})
+    services.background.wait_idle()
+    services.now = lambda: NOW
     outcomes: list[str] = []
     post_digest = digest_jobs.post_digest
 
@@ -570,6 +577,8 @@ class Clock:
         self.reader: threading.Thread | None = None
 
     def wait_ready(self) -> None:
+        if self.ready is not None:
+            return
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line:
@@ -746,7 +755,9 @@ def main() -> int:
                 _,
                 port,
             ):
-                # 2 and 3. /escalate without the clock, then the Monday with it.
+                # 2 and 3. /escalate without the clock (once it is ready and idle), then the
+                # Monday with it.
+                clock.wait_ready()
                 never = threading.Event()
                 without = drive(
                     "without",
