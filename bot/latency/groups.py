@@ -11,17 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.latency.people import LOOKUP_TIMEOUT_SECONDS, UNSURE_SECONDS
 from bot.runtime.services import Services
-from bot.runtime.slack_client import error_code, is_permanent, make_client
+from bot.runtime.slack_client import error_code, is_permanent, lookup_client
 from storage import usergroups
 from storage.db import Database
 from storage.statuses import GroupMentionState
@@ -158,22 +156,23 @@ class GroupDirectory:
         return Reading(group, now, readable, frozenset(members))
 
 
-_DIRECTORIES: weakref.WeakKeyDictionary[Database, dict[str | None, GroupDirectory]] = (
-    weakref.WeakKeyDictionary()
-)
-_DIRECTORIES_LOCK = threading.Lock()
+def _kind(token: str | None) -> tuple[str, str | None]:
+    return ("latency groups", token)
 
 
 def group_directory(services: Services) -> GroupDirectory:
-    """The process's directory of mentioned groups for this database and the workspace the
-    work acts for (its token)."""
+    """The process's directory of mentioned groups for the workspace the work acts for."""
     token = services.token()
-    with _DIRECTORIES_LOCK:
-        directories = _DIRECTORIES.setdefault(services.db, {})
-        found = directories.get(token)
-        if found is None:
-            # A message event must be answered within 3 s: one short try, no sleeping on a 429.
-            client = make_client(services.defaults, token, timeout=LOOKUP_TIMEOUT_SECONDS)
-            client.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
-            found = directories[token] = GroupDirectory(services.db, client)
-        return found
+    return services.for_workspace(
+        _kind(token),
+        lambda: GroupDirectory(
+            services.db, lookup_client(services.defaults, token, LOOKUP_TIMEOUT_SECONDS)
+        ),
+    )
+
+
+def read_groups_again(services: Services) -> None:
+    """Have this process read the mentioned groups' states again, for the workspace the work
+    acts for (for every workspace when it acts for none)."""
+    for found in services.each_made(_kind(services.token())):
+        found.invalidate()

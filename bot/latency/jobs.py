@@ -12,7 +12,7 @@ from bot.latency.pending import read_groups, settle_pending
 from bot.latency.sides import SideGroupNotFound, read_members, store_members
 from bot.runtime.scheduler import Work, run_once
 from bot.runtime.services import Services
-from bot.runtime.sides import directory
+from bot.runtime.sides import read_sides_again
 from bot.runtime.slack_client import error_code, is_permanent
 from storage import usergroups
 from storage.latency import refresh_statistics as refresh_statistics_of
@@ -48,7 +48,7 @@ def refresh_sides(services: Services, now: datetime) -> None:
             )
             return
         store_members(services, members, now)
-        directory(services).invalidate()
+        read_sides_again(services)
         log.info(
             "sides refreshed: %s",
             ", ".join(f"{side} {len(users)}" for side, users in members.items()),

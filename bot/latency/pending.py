@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.latency import rules
-from bot.latency.groups import group_directory, keep_reading, read_from_slack, reading_at
+from bot.latency.groups import (
+    keep_reading,
+    read_from_slack,
+    read_groups_again,
+    reading_at,
+)
 from bot.latency.timing import Timing
 from bot.runtime.services import Services
 from bot.runtime.sides import directory
@@ -37,7 +42,7 @@ def read_groups(
             services.db, group, team_id=team_id, readable=readable, members=members, now=now
         )
         read.append(group)
-    group_directory(services).invalidate()
+    read_groups_again(services)
     with services.db.reading() as session:
         return usergroups.readings(session, read)
 

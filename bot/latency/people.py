@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.runtime.services import Services
-from bot.runtime.slack_client import make_client
+from bot.runtime.slack_client import lookup_client
 from bot.runtime.users import UserDirectory
 
 # A message event must be answered within 3 s: one short try, no sleeping on a 429.
@@ -46,18 +44,10 @@ class BotCheck:
         return person.is_bot
 
 
-_CHECKS: weakref.WeakKeyDictionary[WebClient, BotCheck] = weakref.WeakKeyDictionary()
-_CHECKS_LOCK = threading.Lock()
-
-
 def bot_check(services: Services) -> BotCheck:
-    """The process's bot check for this Slack client."""
-    with _CHECKS_LOCK:
-        found = _CHECKS.get(services.client)
-        if found is None:
-            client = make_client(
-                services.defaults, services.token(), timeout=LOOKUP_TIMEOUT_SECONDS
-            )
-            client.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
-            found = _CHECKS[services.client] = BotCheck(client)
-        return found
+    """The process's bot check for the workspace the work acts for."""
+    token = services.token()
+    return services.for_workspace(
+        ("latency bots", token),
+        lambda: BotCheck(lookup_client(services.defaults, token, LOOKUP_TIMEOUT_SECONDS)),
+    )

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,8 +91,10 @@ class Services:
     now: Callable[[], datetime] = utc_now
     background: Background = field(default_factory=Background)
     _team_id: str | None = field(default=None, init=False, repr=False)
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False)
-    _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _made: dict[tuple[Hashable, str | None], Any] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _made_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -140,11 +142,29 @@ class Services:
         SLACK_BOT_TOKEN, or the workspace's own installation's. Made once per token, so a
         workspace that installs again gets a client with its new token."""
         token = self.token()
-        with self._clients_lock:
-            key = (kind, token or "")
-            if key not in self._clients:
-                self._clients[key] = make(self.defaults, token)
-            return cast(C, self._clients[key])
+        return self.for_workspace((kind, token), lambda: make(self.defaults, token))
+
+    def for_workspace(self, kind: Hashable, make: Callable[[], C]) -> C:
+        """This process's one `kind` object for the workspace the work acts for, made on first
+        use: a cache of Slack's or the database's answers must never serve one workspace's
+        answers to another. `kind` names what the object is made with (a token, the sides'
+        names), so that it is made again when that changes."""
+        key = (kind, current_team())
+        with self._made_lock:
+            if key not in self._made:
+                self._made[key] = make()
+            return cast(C, self._made[key])
+
+    def each_made(self, kind: Hashable) -> list[Any]:
+        """The `kind` objects this process made for the workspace the work acts for; for every
+        workspace when it acts for none (the one-token clock's work covers them all)."""
+        team = current_team()
+        with self._made_lock:
+            return [
+                made
+                for (made_kind, made_for), made in self._made.items()
+                if made_kind == kind and team in (None, made_for)
+            ]
 
     def token(self) -> str | None:
         """The bot token of the workspace the work acts for. Raises NotInstalled when Baton

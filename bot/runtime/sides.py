@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.core.business_time import BusinessCalendar
@@ -63,18 +62,21 @@ class SideDirectory:
             self._expires = float("-inf")
 
 
-_DIRECTORIES: weakref.WeakKeyDictionary[Database, SideDirectory] = weakref.WeakKeyDictionary()
-_DIRECTORIES_LOCK = threading.Lock()
+def _kind(services: Services) -> tuple[str, tuple[str, ...]]:
+    return ("sides", tuple(side.name for side in services.settings.latency.sides))
 
 
 def directory(services: Services) -> SideDirectory:
-    """The process's side directory for this database and these sides."""
-    names = tuple(side.name for side in services.settings.latency.sides)
-    with _DIRECTORIES_LOCK:
-        found = _DIRECTORIES.get(services.db)
-        if found is None or found.sides != names:
-            found = _DIRECTORIES[services.db] = SideDirectory(services.db, names)
-        return found
+    """The process's side directory for the workspace the work acts for and its sides."""
+    kind = _kind(services)
+    return services.for_workspace(kind, lambda: SideDirectory(services.db, kind[1]))
+
+
+def read_sides_again(services: Services) -> None:
+    """Have this process read the sides' members again, for the workspace the work acts for
+    (for every workspace when it acts for none), once the clock has stored new ones."""
+    for found in services.each_made(_kind(services)):
+        found.invalidate()
 
 
 def calendar_of(services: Services, user_id: str) -> BusinessCalendar:

@@ -30,6 +30,7 @@ __all__ = [
     "is_rate_limited",
     "is_transient",
     "log_failure",
+    "lookup_client",
     "make_client",
     "may_have_reached_slack",
     "retry_after",
@@ -79,6 +80,14 @@ def make_client(
         # An empty list, not None: None would give slack_sdk's own default retries.
         retry_handlers=retry_handlers(unsure=retry_unsure) if retry else [],
     )
+    return client
+
+
+def lookup_client(settings: Settings, token: str | None, timeout: int) -> WebClient:
+    """A client for a lookup made while Slack waits for its answer (a message event's 3 s):
+    one short try, and one more only after a dropped connection; never sleeping on a 429."""
+    client = make_client(settings, token, timeout=timeout, retry=False)
+    client.retry_handlers = [retries.ConnectionErrorRetryHandler(max_retry_count=1)]
     return client
 
 
