@@ -201,17 +201,18 @@ def _known_team(services: Services, asked: str | None) -> str | None:
     from storage.workspaces import has_rows  # when run, for a fast --help
 
     if asked is None:
-        return _only_installed(services)
+        return (
+            _only_installed(services.installations.teams()) if services.defaults.installs else None
+        )
     with services.db.reading() as session:
         if has_rows(session, asked):
             return asked
     raise CommandError(f"--team: nothing is stored for {asked}")
 
 
-def _only_installed(services: Services) -> str | None:
-    if not services.defaults.installs:
-        return None
-    teams = services.installations.teams()
+def _only_installed(teams: list[str]) -> str | None:
+    """The one workspace Baton is installed in (None for none); a refusal when there are
+    several."""
     if len(teams) > 1:
         raise CommandError(
             f"Baton is installed in {len(teams)} workspaces ({', '.join(teams)}): choose one "
@@ -412,8 +413,9 @@ def _served_team(services: Services, asked: str | None) -> str | None:
     another's would send its figures to this workspace's channels); with many workspaces, the
     one `--team` names, with its own installation's token."""
     if services.defaults.installs:
-        team = asked or _only_installed(services)
-        if team is None or team not in services.installations.teams():
+        teams = services.installations.teams()
+        team = asked or _only_installed(teams)
+        if team is None or team not in teams:
             raise CommandError(f"--team: Baton is not installed in {team or 'any workspace'}")
         return team
     if asked is None:

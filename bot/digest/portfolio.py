@@ -32,25 +32,20 @@ def post_portfolio(services: Services, now: datetime) -> None:
     target = services.defaults.digest.portfolio
     if target is None:
         return
+
+    # The partner's workspace: its calendar and review time, its claim, its token.
     with acting_for(target.team_id):
         settings = services.settings
         month = due_month(now, settings.checkins.review_at or DEFAULT_AT, settings.calendar.tz)
-    work = Work("portfolio", target.channel, f"{month:%Y-%m}")
 
-    def post() -> None:
-        # Counted before acting for the partner's workspace: each row acts for its own.
-        rows = portfolio(services, now)
-        with acting_for(target.team_id):
+        def post() -> None:
+            # Each row is counted acting for its own workspace (bot.kpi.portfolio).
+            rows = portfolio(services, now)
             for number, message in enumerate(portfolio_messages(rows, month), start=1):
-                post_once(
-                    services,
-                    ref=f"portfolio:{month:%Y-%m}:{number}",
-                    channel=target.channel,
-                    **message,
-                )
+                ref = f"portfolio:{month:%Y-%m}:{number}"
+                post_once(services, ref=ref, channel=target.channel, **message)
 
-    with acting_for(target.team_id):
-        if run_once(services, work, post):
+        if run_once(services, Work("portfolio", target.channel, f"{month:%Y-%m}"), post):
             log.info("portfolio of %s posted to %s", f"{month:%Y-%m}", target.channel)
 
 
