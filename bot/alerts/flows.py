@@ -57,6 +57,7 @@ def _moves(ctx: Context, rule: str) -> list[_Move]:
         known = store.states(session, rule)
     moves = []
     seen = set()
+    unchanged: list[Finding] = []
     for finding in findings:
         seen.add(finding.subject)
         state = known.get(finding.subject)
@@ -71,13 +72,16 @@ def _moves(ctx: Context, rule: str) -> list[_Move]:
         )
         if step is None:
             if state is not None:
-                with services.db.unit_of_work() as session:
-                    store.note_value(
-                        session, rule=rule, subject=finding.subject, value=finding.value, now=now
-                    )
+                unchanged.append(finding)
             continue
         since = (state.breaching_since if state and step == REPEAT else None) or now
         moves.append(_Move(finding, step, state, since))
+    if unchanged:
+        with services.db.unit_of_work() as session:
+            for finding in unchanged:
+                store.note_value(
+                    session, rule=rule, subject=finding.subject, value=finding.value, now=now
+                )
     if rule in ITEM_RULES:
         gone = sorted(
             (state for subject, state in known.items() if subject not in seen),

@@ -8,7 +8,7 @@ from functools import partial
 
 from bot.alerts.evaluate import Context, enabled_rules
 from bot.alerts.flows import NotPosted, apply_rule
-from bot.runtime.scheduler import Work, run_once
+from bot.runtime.scheduler import run_each_once
 from bot.runtime.services import Services
 from bot.runtime.slack_client import log_failure
 
@@ -27,12 +27,12 @@ def run_alerts(services: Services, now: datetime) -> None:
     if not settings.alerts.channels:
         return
     ctx = Context(services, now)
-    for rule in enabled_rules(services):
-        work = Work(JOB, rule, hour_of(now))
-        try:
-            run_once(services, work, partial(apply_rule, ctx, rule))
-        except NotPosted as error:
+    failed = run_each_once(
+        services, JOB, hour_of(now), enabled_rules(services), partial(apply_rule, ctx)
+    )
+    for rule, error in failed.items():
+        if isinstance(error, NotPosted):
             # Each post that failed was logged with Slack's answer; no traceback to add.
             log.warning("%s; the rule runs again next tick", error)
-        except Exception as error:
+        else:
             log_failure(log, error, "alert rule %s failed; it runs again next tick", rule)

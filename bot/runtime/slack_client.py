@@ -145,7 +145,8 @@ def log_failure(logger: logging.Logger, error: Exception, message: str, *args: o
     if slack_was_unwell(error):
         logger.warning(message + " (%s)", *args, error_code(error))
     else:
-        logger.exception(message, *args)
+        # The error's own traceback, so that a failure logged after its `except` keeps it.
+        logger.error(message, *args, exc_info=error)
 
 
 def retry_after(error: slack_errors.SlackApiError, default: float = 1.0) -> float:

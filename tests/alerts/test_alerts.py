@@ -3,6 +3,7 @@ a breach once, a repeat at most daily and the recovery once, through the fake Sl
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -12,12 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.alerts.blocks import build_alert_message
-from bot.alerts.evaluate import current_sprint
+from bot.alerts.evaluate import EVALUATORS, Context, current_sprint
 from bot.alerts.jobs import run_alerts
 from bot.alerts.rules import (
     RECOVER,
     REPEAT,
     START,
+    Finding,
     blocker_rule,
     latency_rule,
     next_step,
@@ -314,6 +316,37 @@ def test_a_post_slack_refuses_is_tried_again_and_two_clocks_post_once(
     with baton.db.reading() as session:
         state = alert_store.states(session, UNACKNOWLEDGED_ESCALATION)["escalation:1"]
     assert state.breaching_since == later
+
+
+def test_a_rule_that_fails_is_logged_runs_again_next_tick_and_the_others_post(
+    make_baton: Callable[..., Baton],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    baton = make_baton(BATON_ALERT_CHANNEL="CALERTS")
+    _sev1(baton, MONDAY)
+    broken = next(rule for rule in EVALUATORS if rule != UNACKNOWLEDGED_ESCALATION)
+    tries: list[datetime] = []
+
+    def fails_once(ctx: Context) -> list[Finding]:
+        tries.append(ctx.now)
+        if len(tries) == 1:
+            raise ValueError("a bug in one rule")
+        return []
+
+    monkeypatch.setitem(EVALUATORS, broken, fails_once)
+    with caplog.at_level(logging.ERROR, logger="bot.alerts.jobs"):
+        _run(baton, MONDAY + timedelta(minutes=30))
+    assert _posts(baton) == [
+        ":red_circle: *Alert* · sev1 escalation #1 unacknowledged past its timeout: API down"
+    ]
+    assert f"alert rule {broken} failed; it runs again next tick" in caplog.text
+    assert "ValueError: a bug in one rule" in caplog.text  # the traceback, logged after it
+    _run(baton, MONDAY + timedelta(minutes=31))
+    _run(baton, MONDAY + timedelta(minutes=32))
+    # Tried again once at the next tick, then done for the hour; the sev1 alert not repeated.
+    assert tries == [MONDAY + timedelta(minutes=30), MONDAY + timedelta(minutes=31)]
+    assert len(_posts(baton)) == 1
 
 
 def test_an_alert_slack_took_without_answering_is_posted_once(

@@ -109,8 +109,10 @@ def test_sends_are_spread_evenly_at_the_configured_rate(make_baton: Callable[...
     moments = [c.at for c in baton.fake_slack.calls_to("chat.postMessage")]
     assert len(moments) == 21
     # 1,200 a minute is one every 50 ms: twenty gaps take a second, and no quarter of a second
-    # holds more than its five (plus the one on the edge, give or take network jitter).
-    assert moments[-1] - moments[0] >= 0.99
+    # holds more than its five (plus the one on the edge, give or take network jitter). Slack
+    # sees each send after its claim's commit, so the first may arrive late by a busy disk's
+    # fsync: the span is a second less that jitter (1,300 a minute would give 0.92 s).
+    assert moments[-1] - moments[0] >= 0.93
     assert most_in_a_window(moments, 0.25) <= 6
     gaps = [b - a for a, b in itertools.pairwise(moments)]
     assert min(gaps) >= 0.02

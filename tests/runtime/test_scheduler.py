@@ -7,8 +7,10 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from bot.runtime.scheduler import Work, run_jobs, run_once
+from bot.runtime.scheduler import Work, run_each_once, run_jobs, run_once
+from storage.models import JobClaim
 from tests.support.harness import Baton
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -70,3 +72,57 @@ def test_a_failing_job_is_logged_and_the_others_still_run(
     assert ran == ["healthy"]
     assert "job broken failed" in caplog.text
     assert "ValueError: bad job" in caplog.text
+
+
+def _claims(baton: Baton, job: str) -> dict[str, bool]:
+    """Each claimed subject of `job`, and whether its work finished."""
+    with baton.db.reading() as session:
+        rows = session.scalars(select(JobClaim).where(JobClaim.job == job))
+        return {row.subject: row.finished_at is not None for row in rows}
+
+
+def test_each_subject_runs_once_across_runs_and_racing_clocks(baton: Baton) -> None:
+    baton.set_now(NOW)
+    done: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(3)
+
+    def work(subject: str) -> None:
+        with lock:
+            done.append(subject)
+
+    def clock() -> None:
+        barrier.wait()
+        for _ in range(3):
+            assert run_each_once(baton.services, "alert", "14", ["a", "b", "c"], work) == {}
+
+    threads = [threading.Thread(target=clock) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(done) == ["a", "b", "c"]
+    assert _claims(baton, "alert") == {"a": True, "b": True, "c": True}
+
+
+def test_a_failing_subject_gives_its_claim_back_and_the_others_are_finished(
+    baton: Baton,
+) -> None:
+    baton.set_now(NOW)
+    done: list[str] = []
+
+    def work(subject: str) -> None:
+        done.append(subject)
+        if subject == "b" and done.count("b") == 1:
+            raise ConnectionError("Slack unreachable")
+
+    failed = run_each_once(baton.services, "alert", "14", ["a", "b", "c"], work)
+    assert list(failed) == ["b"] and isinstance(failed["b"], ConnectionError)
+    assert done == ["a", "b", "c"]
+    assert _claims(baton, "alert") == {"a": True, "c": True}
+    # The next run does only what failed; the one after, nothing; another period, all again.
+    assert run_each_once(baton.services, "alert", "14", ["a", "b", "c"], work) == {}
+    assert run_each_once(baton.services, "alert", "14", ["a", "b", "c"], work) == {}
+    assert done == ["a", "b", "c", "b"]
+    assert run_each_once(baton.services, "alert", "15", ["a", "b", "c"], work) == {}
+    assert done == ["a", "b", "c", "b", "a", "b", "c"]
