@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,6 +186,44 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def alone(self, name: str) -> Iterator[bool]:
+        """Whether no other process works on `name` while the block runs, holding it so: on
+        PostgreSQL a session advisory lock, taken without waiting and freed when the block ends
+        (or the process dies); on SQLite, or when the lock cannot be asked for, True. Claims
+        still make work happen once; this keeps a second process from going over the same
+        ground meanwhile."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        key = {"key": int.from_bytes(digest, "big", signed=True)}
+        connection = None
+        held = False
+        try:
+            connection = self.engine.connect()
+            held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key))
+            # The lock belongs to the session, not the transaction: none stays open meanwhile.
+            connection.commit()
+        except SQLAlchemyError:
+            if connection is not None:
+                connection.close()
+            # The work itself meets the database's trouble and reports it.
+            yield True
+            return
+        try:
+            yield held
+        finally:
+            try:
+                if held:
+                    connection.scalar(text("SELECT pg_advisory_unlock(:key)"), key)
+                    connection.commit()
+            except SQLAlchemyError:
+                # Closing the session frees its locks: the connection is not pooled again.
+                connection.invalidate()
+            finally:
+                connection.close()
 
     def is_reachable(self) -> bool:
         """Whether a trivial query succeeds now."""

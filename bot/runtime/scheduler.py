@@ -3,6 +3,9 @@
 APScheduler keeps its jobs in memory. What makes the work happen once is the claim row
 (job, subject, period) taken before the work: a second clock started by mistake finds the
 claim and skips, and a clock that was down finds the work unclaimed when it comes back.
+Clocks started on purpose share a tick: on PostgreSQL, a clock passes over a workspace whose
+jobs another clock is running right then (Database.alone), instead of reading it all again
+only to find every claim taken.
 
 The scheduler knows no job: whoever runs the jobs hands it the map of names to jobs.
 """
@@ -108,10 +111,15 @@ def run_jobs(
     services: Services, jobs: Mapping[str, Job], upkeep: Mapping[str, Job] | None = None
 ) -> None:
     """One tick: every workspace's `jobs`, acting for it, then the deployment's `upkeep`; a
-    failing job is logged with its traceback and the rest go on."""
+    failing job is logged with its traceback and the rest go on. A workspace whose jobs
+    another clock is running at that moment is left to it."""
     now = services.now()
     for team in workspaces(services):
-        with acting_for(team):
+        with acting_for(team), services.db.alone(f"tick:{team or ''}") as alone:
+            if not alone:
+                # Another clock is running this workspace's jobs now; it does this tick's.
+                log.debug("jobs for %s skipped: another clock is running them", team or "all")
+                continue
             for name, job in jobs.items():
                 _run(name, job, services, now, team)
     for name, job in (upkeep or {}).items():

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.runtime.scheduler import Work, run_each_once, run_jobs, run_once
+from bot.runtime.services import build_services
 from storage.models import JobClaim
 from tests.support.harness import Baton
 
@@ -126,3 +127,33 @@ def test_a_failing_subject_gives_its_claim_back_and_the_others_are_finished(
     assert done == ["a", "b", "c", "b"]
     assert run_each_once(baton.services, "alert", "15", ["a", "b", "c"], work) == {}
     assert done == ["a", "b", "c", "b", "a", "b", "c"]
+
+
+def test_a_second_clock_leaves_a_workspace_to_the_clock_running_its_jobs(baton: Baton) -> None:
+    if baton.db.dialect != "postgresql":
+        pytest.skip("on SQLite a second clock goes over the same ground; the claims suffice")
+    ran: list[str] = []
+    running, finish = threading.Event(), threading.Event()
+
+    def slow(services: object, now: datetime) -> None:
+        ran.append("first clock")
+        running.set()
+        finish.wait(10)
+
+    def quick(services: object, now: datetime) -> None:
+        ran.append("second clock")
+
+    other = build_services(baton.settings)
+    try:
+        first = threading.Thread(target=run_jobs, args=(baton.services, {"job": slow}))
+        first.start()
+        assert running.wait(10)
+        run_jobs(other, {"job": quick})  # the workspace is being worked on: passed over
+        finish.set()
+        first.join(10)
+        assert ran == ["first clock"]
+        run_jobs(other, {"job": quick})  # the first clock is done with it
+        assert ran == ["first clock", "second clock"]
+    finally:
+        finish.set()
+        other.db.dispose()
