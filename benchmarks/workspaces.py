@@ -15,7 +15,7 @@ Slack of tests/support/fake_slack.py in a subprocess. Every workspace gets a mon
    is posted.
 
     python benchmarks/workspaces.py [--workspaces 200] [--database postgresql|sqlite]
-                                    [--runs 5] [--clients 4] [--rate 20] [--seconds N]
+                                    [--runs 9] [--clients 4] [--rate 20] [--seconds N]
                                     [--workers 2] [--nice N]
 """
 
@@ -382,6 +382,13 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _busy_jiffies() -> tuple[int, int]:
+    """The machine's CPU time so far, busy and in all (in clock ticks, every CPU summed)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and waiting for I/O
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
 def _emit(message: dict[str, Any]) -> None:
     print(json.dumps(message), flush=True)
 
@@ -619,9 +626,10 @@ def monday(
     teams: list[str],
     response_url: str,
     args: argparse.Namespace,
-) -> tuple[float, Result]:
+) -> tuple[float, Result, float]:
     """`clocks` started on the same "go", and /escalate from `teams` until every clock has
-    done every workspace's jobs: the go moment, and what the load saw."""
+    done every workspace's jobs: the go moment, what the load saw, and the share of the
+    machine's CPU time that was busy meanwhile."""
     for clock in clocks:
         clock.wait_ready()
     stop = threading.Event()
@@ -632,7 +640,7 @@ def monday(
             if all(c.jobs_end is not None or c.closed for c in clocks):
                 stop.set()
 
-    go = time.time()
+    go, (busy, total) = time.time(), _busy_jiffies()
     for clock in clocks:
         clock.go(finished)
     during = drive(
@@ -645,7 +653,8 @@ def monday(
     )
     for clock in clocks:
         clock.wait()
-    return go, during
+    busy_after, total_after = _busy_jiffies()
+    return go, during, (busy_after - busy) / max(1, total_after - total)
 
 
 def run_child(env: dict[str, str], arguments: list[str], log: Any) -> dict[str, Any]:
@@ -673,7 +682,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--runs", type=int, default=5, help="single digests timed")
+    parser.add_argument("--runs", type=int, default=9, help="single digests timed")
     parser.add_argument("--clients", type=int, default=4, help="/escalate client threads")
     parser.add_argument("--rate", type=float, default=20.0, help="/escalate requests a second")
     parser.add_argument(
@@ -767,7 +776,7 @@ def main() -> int:
                     warm_up=1.0,
                     seconds=args.seconds,
                 )
-                go, during = monday([clock], port, load_first, response_url, args)
+                go, during, busy_one = monday([clock], port, load_first, response_url, args)
                 done_first = completed_digests(url, first)
                 print(
                     f"/escalate from {len(load_first)} workspaces, {args.clients} clients at "
@@ -783,7 +792,7 @@ def main() -> int:
                 uninstall(url, first)
                 install(url, second)
                 pair = [Clock(env, team, log, args.nice) for team in WARM_TEAMS[2:4]]
-                pair_go, pair_during = monday(pair, port, load_second, response_url, args)
+                pair_go, pair_during, busy_two = monday(pair, port, load_second, response_url, args)
                 done_second = completed_digests(url, second)
         finally:
             fake.stdin.close()
@@ -800,7 +809,8 @@ def main() -> int:
         f"the Monday, one clock: {done_first}/{n} digests in {tick:.1f} s (last posted at "
         f"{last_one:.1f} s, upkeep {upkeep:.1f} s); digest job median "
         f"{statistics.median(digest_s) if digest_s else float('nan'):.2f} s, "
-        f"{len(clock.posted)} posted by the clock, {clock.end['cpu_s']:.0f} s of its CPU",
+        f"{len(clock.posted)} posted by the clock, {clock.end['cpu_s']:.0f} s of its CPU; the "
+        f"machine's CPUs {busy_one:.0%} busy",
         flush=True,
     )
     spent = sorted(clock.end.get("jobs_s", {}).items(), key=lambda item: -item[1])
@@ -821,7 +831,7 @@ def main() -> int:
         f"the Monday, two clocks: {done_second}/{n} digests, the last posted at "
         f"{pair_last:.1f} s (posted {shares}, CPU "
         + "/".join(f"{c.end['cpu_s']:.0f}" for c in pair if c.end)
-        + f" s); /escalate during it p99 "
+        + f" s; the machine's CPUs {busy_two:.0%} busy); /escalate during it p99 "
         f"{pair_during.percentile(0.99):.1f} ms, {pair_during.errors} errors",
         flush=True,
     )
