@@ -19,6 +19,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,6 +238,18 @@ def gunicorn(
                 sys.stderr.write(output[-3000:])
 
 
+@contextmanager
+def engine_on(url: str) -> Iterator[Engine]:
+    """Baton's engine on `url` for the block, disposed after it."""
+    from storage.db import create_db_engine
+
+    engine = create_db_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def fresh_database(kind: str, tmp: str, name: str) -> str:
     """A database migrated to head: a new SQLite file in `tmp`, or on PostgreSQL the schema
     `name`_pid, named per process so that runs side by side do not meet, and dropped first in
@@ -242,7 +258,6 @@ def fresh_database(kind: str, tmp: str, name: str) -> str:
     from sqlalchemy.engine import make_url
 
     from storage import migrate
-    from storage.db import create_db_engine
 
     if kind == "sqlite":
         url = f"sqlite:///{tmp}/{name}-{time.monotonic_ns()}.db"
@@ -258,9 +273,8 @@ def fresh_database(kind: str, tmp: str, name: str) -> str:
             .update_query_dict({"options": f"-csearch_path={schema}"})
             .render_as_string(hide_password=False)
         )
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    with engine_on(url) as engine:
+        migrate.upgrade(engine)
     return url
 
 

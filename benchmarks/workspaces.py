@@ -48,6 +48,7 @@ from benchmarks.common import (  # noqa: E402
     baton_env,
     drive,
     drop_database,
+    engine_on,
     fresh_database,
     gunicorn,
     signed,
@@ -246,14 +247,12 @@ def seed(url: str, teams: list[str], seed: int = 7) -> dict[str, int]:
     """Every team's month of history, in bulk (Core inserts, a few teams a statement)."""
     from sqlalchemy import insert, text
 
-    from storage.db import create_db_engine
     from storage.models import Blocker, Escalation, Message, NpsAnswer, NpsInvitation, NpsRound
 
     rng = np.random.default_rng(seed)
-    engine = create_db_engine(url)
     counts = dict.fromkeys(("messages", "escalations", "blockers", "nps_answers"), 0)
     rounds_table = NpsRound.__table__
-    try:
+    with engine_on(url) as engine:
         for first in range(0, len(teams), 20):
             batch = [_team_rows(team, rng) for team in teams[first : first + 20]]
             with engine.begin() as connection:
@@ -294,8 +293,6 @@ def seed(url: str, teams: list[str], seed: int = 7) -> dict[str, int]:
         with engine.connect() as connection:
             connection.execute(text("ANALYZE"))
             connection.commit()
-    finally:
-        engine.dispose()
     return counts
 
 
@@ -313,10 +310,8 @@ def install(url: str, teams: list[str]) -> None:
     """A `slack_bots` row, with its own token, for each of `teams`."""
     from sqlalchemy import insert
 
-    from storage.db import create_db_engine
     from storage.installations import BOTS
 
-    engine = create_db_engine(url)
     installed_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {
@@ -334,42 +329,29 @@ def install(url: str, teams: list[str]) -> None:
         }
         for team in teams
     ]
-    try:
-        with engine.begin() as connection:
-            connection.execute(insert(BOTS), rows)
-    finally:
-        engine.dispose()
+    with engine_on(url) as engine, engine.begin() as connection:
+        connection.execute(insert(BOTS), rows)
 
 
 def uninstall(url: str, teams: list[str]) -> None:
     from sqlalchemy import delete
 
-    from storage.db import create_db_engine
     from storage.installations import BOTS
 
-    engine = create_db_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(delete(BOTS).where(BOTS.c.team_id.in_(teams)))
-    finally:
-        engine.dispose()
+    with engine_on(url) as engine, engine.begin() as connection:
+        connection.execute(delete(BOTS).where(BOTS.c.team_id.in_(teams)))
 
 
 def completed_digests(url: str, teams: list[str]) -> int:
     from sqlalchemy import func, select
 
-    from storage.db import create_db_engine
     from storage.models import Digest
 
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            query = select(func.count()).where(
-                Digest.team_id.in_(teams), Digest.kind == "digest", Digest.completed_at.is_not(None)
-            )
-            return int(connection.scalar(query) or 0)
-    finally:
-        engine.dispose()
+    query = select(func.count()).where(
+        Digest.team_id.in_(teams), Digest.kind == "digest", Digest.completed_at.is_not(None)
+    )
+    with engine_on(url) as engine, engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
 
 
 # -- the clock, in a process of its own ------------------------------------------------------
