@@ -9,7 +9,6 @@ posted, else the first after. Every process keeps the readings it used for a min
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.core.remembered import Remembered
 from bot.latency.people import LOOKUP_TIMEOUT_SECONDS, UNSURE_SECONDS
 from bot.runtime.services import Services
 from bot.runtime.slack_client import error_code, is_permanent, lookup_client
@@ -90,33 +90,26 @@ class GroupDirectory:
     ) -> None:
         self._db = db
         self._client = client
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._readings: dict[str, tuple[float, list[Reading]]] = {}
-        self._unsure: dict[str, float] = {}
+        self._readings: Remembered[str, list[Reading]] = Remembered(ttl_seconds, clock=clock)
+        # Groups Slack could not say about just now: not asked again meanwhile.
+        self._unsure: Remembered[str, bool] = Remembered(UNSURE_SECONDS, clock=clock)
 
     def readings(self, group_ids: Collection[str]) -> dict[str, list[Reading]]:
-        now = self._clock()
-        with self._lock:
-            fresh = {
-                group: self._readings[group][1]
-                for group in group_ids
-                if group in self._readings and self._readings[group][0] > now
-            }
+        read_at = self._readings.now()
+        fresh = {
+            group: found for group in group_ids if (found := self._readings.get(group)) is not None
+        }
         missing = [group for group in group_ids if group not in fresh]
         if missing:
             with self._db.reading() as session:
                 loaded = usergroups.readings(session, missing)
-            with self._lock:
-                for group, found in loaded.items():
-                    self._readings[group] = (now + self._ttl, found)
+            for group, found in loaded.items():
+                self._readings.put(group, found, read_at=read_at)
             fresh.update(loaded)
         return fresh
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._readings.clear()
+        self._readings.clear()
 
     def mentioned(
         self, group_ids: Sequence[str], *, team_id: str, posted_at: datetime, now: datetime
@@ -139,20 +132,16 @@ class GroupDirectory:
     def _first_reading(self, group: str, *, team_id: str, now: datetime) -> Reading | None:
         """Read a group Baton has never read; None when Slack cannot say now (the clock will
         read it, and a message meanwhile waits for it as pending)."""
-        with self._lock:
-            unsure_until = self._unsure.get(group)
-        if unsure_until is not None and unsure_until > self._clock():
+        if self._unsure.get(group):
             return None
         try:
             readable, members = read_from_slack(self._client, group)
         except Exception as error:
             log.info("user group %s not read now (%s): pending", group, error_code(error))
-            with self._lock:
-                self._unsure[group] = self._clock() + UNSURE_SECONDS
+            self._unsure.put(group, True, read_at=self._unsure.now())
             return None
         keep_reading(self._db, group, team_id=team_id, readable=readable, members=members, now=now)
-        with self._lock:
-            self._readings.pop(group, None)
+        self._readings.forget(group)
         return Reading(group, now, readable, frozenset(members))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.core.remembered import Remembered
 from bot.runtime.services import Services
 from bot.runtime.slack_client import lookup_client
 from bot.runtime.users import UserDirectory
@@ -23,14 +23,10 @@ class BotCheck:
 
     def __init__(self, client: WebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._directory = UserDirectory(client, ttl_seconds=KNOWN_SECONDS, clock=clock)
-        self._clock = clock
-        self._unsure: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._unsure: Remembered[str, bool] = Remembered(UNSURE_SECONDS, clock=clock)
 
     def is_bot(self, user_id: str) -> bool:
-        with self._lock:
-            unsure_until = self._unsure.get(user_id)
-        if unsure_until is not None and unsure_until > self._clock():
+        if self._unsure.get(user_id):
             return False
         try:
             person = self._directory.lookup(user_id)
@@ -38,8 +34,7 @@ class BotCheck:
             person = None
         if person is None:
             # Slack is unwell: count a person, and do not ask again for a while.
-            with self._lock:
-                self._unsure[user_id] = self._clock() + UNSURE_SECONDS
+            self._unsure.put(user_id, True, read_at=self._unsure.now())
             return False
         return person.is_bot
 

@@ -3,12 +3,11 @@ left them (slack_sdk's SQLAlchemy installation store, on Baton's database)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.config.settings import Settings
+from bot.core.remembered import Remembered
 from storage import installations as store
 from storage.db import Database
 
@@ -39,8 +38,7 @@ class Installations:
     def __init__(self, settings: Settings, db: Database) -> None:
         self._client_id = settings.slack_client_id or ""
         self._db = db
-        self._bots: dict[str, tuple[float, Bot]] = {}
-        self._lock = threading.Lock()
+        self._bots: Remembered[str, Bot] = Remembered(TOKEN_SECONDS)
 
     @cached_property
     def store(self) -> SQLAlchemyInstallationStore:
@@ -52,17 +50,15 @@ class Installations:
 
     def bot(self, team_id: str) -> Bot | None:
         """The bot Baton has in `team_id`; None when it is not installed there."""
-        now = time.monotonic()
-        with self._lock:
-            known = self._bots.get(team_id)
-        if known is not None and known[0] > now:
-            return known[1]
+        read_at = self._bots.now()
+        known = self._bots.get(team_id)
+        if known is not None:
+            return known
         found = self.store.find_bot(enterprise_id=None, team_id=team_id)
         if found is None or not found.bot_token:
             self.forget_token(team_id)
             return None
-        with self._lock:
-            self._bots[team_id] = (now + TOKEN_SECONDS, found)
+        self._bots.put(team_id, found, read_at=read_at)
         return found
 
     def bot_token(self, team_id: str) -> str | None:
@@ -83,5 +79,4 @@ class Installations:
 
     def forget_token(self, team_id: str) -> None:
         """Stop trusting what this process read of `team_id`'s bot."""
-        with self._lock:
-            self._bots.pop(team_id, None)
+        self._bots.forget(team_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.blocks import user
 from bot.core.errors import InvalidInput
 from bot.core.lazy import lazy_module
+from bot.core.remembered import Remembered
 from bot.runtime.slack_client import error_code, slack_errors
 
 if TYPE_CHECKING:
@@ -57,18 +57,14 @@ class UserDirectory:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._known: dict[str, tuple[Person, float]] = {}
-        self._lock = threading.Lock()
+        self._known: Remembered[str, Person] = Remembered(ttl_seconds, clock=clock)
 
     def lookup(self, user_id: str) -> Person | None:
         """The person behind `user_id`, or None when Slack cannot say right now."""
-        now = self._clock()
-        with self._lock:
-            cached = self._known.get(user_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        read_at = self._known.now()
+        cached = self._known.get(user_id)
+        if cached is not None:
+            return cached
         try:
             answer = self._client.users_info(user=user_id)
         except slack_errors.SlackApiError as error:
@@ -91,8 +87,7 @@ class UserDirectory:
                 is_admin=bool(info.get("is_admin")),
                 is_owner=bool(info.get("is_owner")),
             )
-        with self._lock:
-            self._known[user_id] = (person, now + self._ttl)
+        self._known.put(user_id, person, read_at=read_at)
         return person
 
     def require_person(self, user_id: str, *, role: str, allow_bots: bool = False) -> None:

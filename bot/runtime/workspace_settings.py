@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from bot.config.settings import Settings
 from bot.config.workspace import settings_for
 from bot.core.errors import ConfigError
+from bot.core.remembered import Remembered
 from storage import workspace_settings as store
 from storage.db import Database
 from storage.scope import acting_for
@@ -38,22 +39,18 @@ class WorkspaceSettings:
     ) -> None:
         self._defaults = defaults
         self._db = db
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._known: dict[str, tuple[Settings, float]] = {}
+        self._known: Remembered[str, Settings] = Remembered(ttl_seconds, clock=clock)
         self._built: dict[frozenset[tuple[str, str]], Settings] = {}
         self._lock = threading.Lock()
 
     def for_team(self, team_id: str) -> Settings:
         """`team_id`'s settings; the environment's own object when it changed none."""
-        now = self._clock()
-        with self._lock:
-            known = self._known.get(team_id)
-        if known is not None and known[1] > now:
-            return known[0]
+        read_at = self._known.now()
+        known = self._known.get(team_id)
+        if known is not None:
+            return known
         settings = self._build(team_id, self.stored(team_id))
-        with self._lock:
-            self._known[team_id] = (settings, now + self._ttl)
+        self._known.put(team_id, settings, read_at=read_at)
         return settings
 
     def stored(self, team_id: str) -> dict[str, str]:
@@ -63,8 +60,7 @@ class WorkspaceSettings:
 
     def changed(self, team_id: str) -> None:
         """Forget what this process remembers of `team_id`'s settings, after a change."""
-        with self._lock:
-            self._known.pop(team_id, None)
+        self._known.forget(team_id)
 
     def _build(self, team_id: str, stored: Mapping[str, str]) -> Settings:
         if not stored:
